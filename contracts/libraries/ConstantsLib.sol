@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @dev The fixed-point unit of every amount, price and rate (spec §1).
+uint256 constant WAD = 1e18;
+
+/// @dev Largest |exposure| per risk asset, and largest |equity|, for which the margin engine is exact
+/// (spec §4: 1e10 USD in WAD). Listing caps are bounded so that no account can leave this range.
+uint256 constant MAX_EXPOSURE = 1e28;
+
+/// @dev Risk assets, collateral tokens and markets are identified by their listing index. The masks that
+/// record which ones an account holds are 16 and 32 bits wide; 16 assets also keep the regime sums S_r
+/// far inside int256 (at most 16^2 * 1e74 in absolute value).
+uint256 constant MAX_ASSETS = 16;
+uint256 constant MAX_COLLATERALS = 16;
+uint256 constant MAX_MARKETS = 32;
+
+/// @dev Bounds of the risk parameters (spec §4 and §7).
+uint256 constant MAX_IM_FACTOR = 10 * WAD;
+uint256 constant MAX_HAIRCUT = WAD;
+uint256 constant MAX_CONTINGENCY = WAD;
+uint256 constant MAX_HEARTBEAT = 7 days;
+uint256 constant MAX_GRACE_PERIOD = 1 days;

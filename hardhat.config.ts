@@ -1,0 +1,49 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatEthers from "@nomicfoundation/hardhat-ethers";
+import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
+import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+
+const require = createRequire(import.meta.url);
+
+// The compiler ships with the `solc` npm package (pinned to the pragma) because this
+// toolchain must work without downloading a compiler.
+const SOLC_VERSION = "0.8.28";
+
+export default defineConfig({
+  plugins: [
+    hardhatEthers,
+    hardhatEthersChaiMatchers,
+    hardhatIgnitionEthers,
+    hardhatMocha,
+    hardhatNetworkHelpers,
+  ],
+  solidity: {
+    version: SOLC_VERSION,
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "test" },
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+    solidity: {
+      profiles: {
+        default: {
+          fuzz: { runs: 256 },
+          invariant: { runs: 256, depth: 50, failOnRevert: false },
+        },
+        nightly: {
+          fuzz: { runs: 10_000 },
+          invariant: { runs: 2_000, depth: 100, failOnRevert: false },
+        },
+      },
+    },
+  },
+});
