@@ -76,9 +76,9 @@ library ErrorsLib {
     /// @notice Thrown when a collateral token reports more than 18 decimals.
     error InvalidTokenDecimals(address token, uint8 decimals);
 
-    /// @notice Thrown when the caps of an asset's collateral tokens and markets, valued at the asset's
-    /// maximum price, could let an account's exposure leave the exact range (MAX_EXPOSURE).
-    error AssetCapsExceedRange(uint256 asset, uint256 exposureBound);
+    /// @notice Thrown when the caps of an asset's collateral tokens and markets (`units`, WAD), valued at the
+    /// asset's maximum price, could let an account's exposure leave the exact range (MAX_EXPOSURE).
+    error AssetCapsExceedRange(uint256 asset, uint256 units, uint256 maxPrice);
 
     // ---------------------------------------------------------------- accounts
 

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IMarginVault
+/// @notice A multi-collateral account vault whose margin is computed on the whole portfolio
+/// (`spec/margin-model.md`, v1): correlated assets offset, hedges free capital, and the requirement is the
+/// worst of three correlation regimes.
+/// @dev Warning: prices come from Chainlink-compatible feeds; a feed that reports a wrong price makes every
+/// figure here wrong. Staleness, incomplete rounds, non-positive answers, prices above the listed maximum and
+/// (on L2s) a down sequencer make every margin computation revert rather than use a bad price.
+/// @dev Warning: collateral tokens must be plain ERC20s. Fee-on-transfer tokens are refused at deposit;
+/// rebasing tokens must not be listed (balances are recorded in token units).
+interface IMarginVault {
+    /// @notice A risk asset: the price feed, its staleness bound, the maintenance shock and the price bound.
+    /// @dev Packed in two slots; the first holds everything a margin computation reads besides `maxPrice`.
+    struct AssetConfig {
+        address feed;
+        uint64 scan;
+        uint8 feedDecimals;
+        uint24 heartbeat;
+        uint128 maxPrice;
+    }
+
+    /// @notice A collateral token: its risk asset, decimals, haircut (WAD), cap and current total (token units).
+    struct CollateralConfig {
+        address token;
+        uint8 asset;
+        uint8 decimals;
+        uint64 haircut;
+        uint128 depositCap;
+        uint128 totalDeposits;
+    }
+
+    /// @notice A perpetual market: its risk asset, contingency rate k (WAD), open-interest cap and current
+    /// long open interest (WAD base units; long and short open interest are always equal).
+    struct MarketConfig {
+        uint8 asset;
+        uint64 k;
+        uint128 openInterestCap;
+        uint128 openInterest;
+    }
+
+    /// @notice The full margin breakdown of an account (spec §3-§6). Arrays are indexed by asset id; bit `a`
+    /// of `touchedAssets` is set when asset `a` appears in the account's collateral or positions.
+    struct AccountMargin {
+        int256 equity;
+        uint256 maintenanceMargin;
+        uint256 initialMargin;
+        uint256 kLow;
+        uint256 kMedium;
+        uint256 kHigh;
+        uint256 k;
+        uint256 addOns;
+        uint256 isolatedMaintenanceMargin;
+        uint256 touchedAssets;
+        int256[] exposures;
+        int256[] weightedSensitivities;
+    }
+
+    // ---------------------------------------------------------------- risk configuration (RISK_ADMIN_ROLE)
+
+    /// @notice Lists a risk asset priced by a Chainlink-compatible `feed`. Asset ids are given in listing
+    /// order; asset 0 must be USD, the unit of account (its collateral is left out of isolated margin).
+    /// @param symbol A label for indexers and reports.
+    /// @param feed The price feed (USD per whole unit); its decimals are read once here and must be <= 18.
+    /// @param heartbeat The largest age, in seconds, of a usable answer.
+    /// @param scan The one-day maintenance shock (WAD), in (0, 1e18].
+    /// @param maxPrice The largest usable price (WAD); it bounds every account's exposure through the caps.
+    /// @return asset The new asset's id.
+    function listAsset(string calldata symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice)
+        external
+        returns (uint256 asset);
+
+    /// @notice Changes an asset's feed, heartbeat and maximum price.
+    function setAssetOracle(uint256 asset, address feed, uint256 heartbeat, uint256 maxPrice) external;
+
+    /// @notice Changes an asset's scan (WAD, in (0, 1e18]).
+    function setAssetScan(uint256 asset, uint256 scan) external;
+
+    /// @notice Sets the medium correlation of two different assets (WAD, |rho| <= 1e18, symmetric).
+    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external;
+
+    /// @notice Sets the initial margin factor (WAD, in [1e18, 10e18]).
+    function setImFactor(uint256 imFactor) external;
+
+    /// @notice Sets the L2 sequencer uptime feed (zero to disable the check) and its grace period in seconds.
+    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external;
+
+    /// @notice Lists an ERC20 as collateral of risk `asset`, with a liquidation `haircut` (WAD, <= 1e18) and a
+    /// `depositCap` in token units. The token's decimals must be <= 18.
+    /// @return collateralId The token's collateral id (bit of the account's collateral mask).
+    function listCollateral(address token, uint256 asset, uint256 haircut, uint256 depositCap)
+        external
+        returns (uint256 collateralId);
+
+    /// @notice Changes a collateral token's haircut and deposit cap. A cap below the current total only
+    /// stops new deposits.
+    function setCollateral(address token, uint256 haircut, uint256 depositCap) external;
+
+    /// @notice Lists a perpetual market on risk `asset` with contingency rate `k` (WAD, <= 1e18) and an
+    /// open-interest cap (WAD base units).
+    /// @return market The new market's id.
+    function listMarket(uint256 asset, uint256 k, uint256 openInterestCap) external returns (uint256 market);
+
+    /// @notice Changes a market's contingency rate and open-interest cap.
+    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external;
+
+    // ---------------------------------------------------------------- guardian (GUARDIAN_ROLE)
+
+    /// @notice Stops new risk: deposits and trades that add risk. Never stops liquidations or withdrawals of
+    /// healthy accounts.
+    function pause() external;
+
+    /// @notice Lifts a pause.
+    function unpause() external;
+
+    // ---------------------------------------------------------------- accounts
+
+    /// @notice Approves or revokes `operator` to withdraw and trade for the caller.
+    function setOperator(address operator, bool approved) external;
+
+    /// @notice Deposits `amount` of a listed `token` from the caller to `account`'s balance.
+    /// @dev Reverts with `TransferShortfall` when the vault receives less than `amount` (fee-on-transfer).
+    function deposit(address token, uint256 amount, address account) external;
+
+    /// @notice Withdraws `amount` of `token` from `account` to `receiver`. The caller must be `account` or an
+    /// operator it approved, and `account` must have equity >= initial margin afterwards.
+    function withdraw(address token, uint256 amount, address account, address receiver) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The full margin breakdown of `account` at the current oracle prices.
+    function accountMargin(address account) external view returns (AccountMargin memory);
+
+    /// @notice Whether `account` is under maintenance margin (E < MM) at the current oracle prices.
+    function isLiquidatable(address account) external view returns (bool);
+
+    /// @notice The current WAD price of `asset` after every oracle check.
+    function price(uint256 asset) external view returns (uint256);
+
+    /// @notice Whether `operator` may act for `owner`.
+    function isOperator(address owner, address operator) external view returns (bool);
+
+    /// @notice `account`'s balance of collateral `token`, in token units.
+    function collateralBalance(address account, address token) external view returns (uint256);
+
+    /// @notice `account`'s signed position in `market` (WAD base units).
+    function position(address account, uint256 market) external view returns (int256);
+
+    /// @notice `account`'s signed settled USD cash (WAD).
+    function cash(address account) external view returns (int256);
+
+    /// @notice The configuration of risk `asset`.
+    function assetConfig(uint256 asset) external view returns (AssetConfig memory);
+
+    /// @notice The configuration of collateral `token`.
+    function collateralConfig(address token) external view returns (CollateralConfig memory);
+
+    /// @notice The configuration of `market`.
+    function marketConfig(uint256 market) external view returns (MarketConfig memory);
+
+    /// @notice The medium correlation of two assets (1e18 for an asset with itself).
+    function correlation(uint256 assetA, uint256 assetB) external view returns (int256);
+
+    /// @notice The number of listed assets, collateral tokens and markets.
+    function listingCounts() external view returns (uint256 assets, uint256 collaterals, uint256 markets);
+
+    /// @notice The initial margin factor (WAD).
+    function imFactor() external view returns (uint256);
+
+    /// @notice The L2 sequencer uptime feed (zero when unchecked) and its grace period.
+    function sequencer() external view returns (address feed, uint256 gracePeriod);
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { id as keccakId } from "ethers";
+
+import { parseDeploymentConfig, type DeploymentConfig } from "./deploymentConfig.js";
+
+/** Role ids, as `keccak256("RISK_ADMIN_ROLE")` etc. in RiskRegistry.sol. */
+export const RISK_ADMIN_ROLE = keccakId("RISK_ADMIN_ROLE");
+export const GUARDIAN_ROLE = keccakId("GUARDIAN_ROLE");
+
+/** The spec's default risk parameters (spec §7), with mock feeds and tokens for local networks. */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../parameters/spec-v1.json", import.meta.url));
+
+/**
+ * Builds the Ignition module that deploys the protocol and lists what `config` names: assets with their
+ * feeds, correlations, collateral tokens and markets. Feeds and tokens given as `{ mock: ... }` are deployed
+ * as mocks (local networks, tests); addresses are used as they are.
+ *
+ * Listing calls are chained in the config's order because ids are given in listing order.
+ *
+ * @param config The deployment config (see `deploymentConfig.ts`).
+ * @param moduleId The Ignition module id; distinct ids let one network hold several deployments.
+ * @returns The module; its results are `vault` plus `feed_<SYMBOL>` and `token_<SYMBOL>` for mocks.
+ */
+export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = "PortfolioMargin") {
+  return buildModule(moduleId, (m) => {
+    const admin = m.getAccount(0);
+    const vault = m.contract(config.harness ? "MarginVaultHarness" : "MarginVault", [admin, config.imFactor], {
+      id: "vault",
+    });
+    const grantRisk = m.call(vault, "grantRole", [RISK_ADMIN_ROLE, admin], { id: "grantRiskAdmin" });
+    m.call(vault, "grantRole", [GUARDIAN_ROLE, admin], { id: "grantGuardian" });
+
+    const results: Record<string, any> = { vault };
+    const assetIds = new Map<string, number>();
+    let last: any = grantRisk;
+
+    config.assets.forEach((asset, index) => {
+      let feed: any = asset.feed;
+      if (typeof asset.feed !== "string") {
+        feed = m.contract("MockAggregator", [asset.feed.mock.decimals, asset.feed.mock.answer, `${asset.symbol} / USD`], {
+          id: `feed_${asset.symbol}`,
+        });
+        results[`feed_${asset.symbol}`] = feed;
+      }
+      last = m.call(vault, "listAsset", [asset.symbol, feed, asset.heartbeat, asset.scan, asset.maxPrice], {
+        id: `listAsset_${asset.symbol}`,
+        after: [last],
+      });
+      assetIds.set(asset.symbol, index);
+    });
+
+    const assetId = (symbol: string): number => {
+      const id = assetIds.get(symbol);
+      if (id === undefined) throw new Error(`deployment config: unknown asset symbol "${symbol}"`);
+      return id;
+    };
+
+    for (const { a, b, rho } of config.correlations) {
+      last = m.call(vault, "setCorrelation", [assetId(a), assetId(b), rho], { id: `rho_${a}_${b}`, after: [last] });
+    }
+
+    if (config.sequencer) {
+      last = m.call(vault, "setSequencerFeed", [config.sequencer.feed, config.sequencer.gracePeriod], {
+        id: "setSequencerFeed",
+        after: [last],
+      });
+    }
+
+    for (const collateral of config.collateral) {
+      let token: any = collateral.token;
+      let label: string;
+      if (typeof collateral.token === "string") {
+        label = collateral.token;
+      } else {
+        const { name, symbol, decimals } = collateral.token.mock;
+        token = m.contract("MockERC20", [name, symbol, decimals], { id: `token_${symbol}` });
+        results[`token_${symbol}`] = token;
+        label = symbol;
+      }
+      last = m.call(vault, "listCollateral", [token, assetId(collateral.asset), collateral.haircut, collateral.depositCap], {
+        id: `listCollateral_${label}`,
+        after: [last],
+      });
+    }
+
+    config.markets.forEach((market, index) => {
+      last = m.call(vault, "listMarket", [assetId(market.asset), market.k, market.openInterestCap], {
+        id: `listMarket_${index}`,
+        after: [last],
+      });
+    });
+
+    return results;
+  });
+}
+
+/** The default module: the spec's parameters with mocks, for `hardhat ignition deploy` on a local network. */
+export default buildPortfolioMarginModule(parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8"))));

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** An integer given as a decimal string (or a safe JSON number), so that JSON keeps WAD amounts exact. */
+const integer = z
+  .union([z.string().regex(/^-?[0-9]+$/, "must be an integer as a decimal string"), z.number().int()])
+  .transform((value) => BigInt(value));
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const count = z.number().int().nonnegative();
+
+/**
+ * The deployment config: which risk assets, correlations, collateral tokens and markets the protocol lists.
+ * Bounds of the risk values are checked again on-chain; this schema catches shape errors early, naming the
+ * field to fix.
+ */
+export const deploymentConfigSchema = z.object({
+  /** Initial margin factor (WAD, >= 1e18). */
+  imFactor: integer,
+  /** Optional L2 sequencer uptime feed and its grace period (seconds). */
+  sequencer: z.object({ feed: address, gracePeriod: count }).nullish(),
+  /** Risk assets in id order; asset 0 must be USD, the unit of account. */
+  assets: z
+    .array(
+      z.object({
+        symbol: z.string().min(1),
+        /** A feed address, or a mock feed to deploy (local networks). */
+        feed: z.union([address, z.object({ mock: z.object({ decimals: count, answer: integer }) })]),
+        heartbeat: count,
+        scan: integer,
+        maxPrice: integer,
+      }),
+    )
+    .min(1),
+  /** Medium correlations by asset symbol; unlisted pairs are 0. */
+  correlations: z.array(z.object({ a: z.string(), b: z.string(), rho: integer })).default([]),
+  /** Collateral tokens; `depositCap` in token units. */
+  collateral: z
+    .array(
+      z.object({
+        token: z.union([
+          address,
+          z.object({ mock: z.object({ name: z.string(), symbol: z.string().min(1), decimals: count }) }),
+        ]),
+        asset: z.string(),
+        haircut: integer,
+        depositCap: integer,
+      }),
+    )
+    .default([]),
+  /** Perpetual markets in id order; `openInterestCap` in WAD base units. */
+  markets: z
+    .array(z.object({ symbol: z.string().optional(), asset: z.string(), k: integer, openInterestCap: integer }))
+    .default([]),
+  /** Deploy the test harness (state setters) instead of the vault. Tests only. */
+  harness: z.boolean().default(false),
+});
+
+export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
+
+/**
+ * Validates a parsed JSON deployment config.
+ * @throws Error listing every wrong field by its path.
+ */
+export function parseDeploymentConfig(json: unknown): DeploymentConfig {
+  const result = deploymentConfigSchema.safeParse(json);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`deployment config is invalid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
