@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {WAD} from "./ConstantsLib.sol";
+import {MathLib, WAD_INT} from "./MathLib.sol";
+
 /// @title MarginLib
-/// @notice SKELETON - to be implemented (spec §3-§6). Signatures are the contract with the vault.
+/// @notice The portfolio margin model (spec `margin-model.md` §3-§6): equity, exposures per risk asset, weighted
+/// sensitivities, the correlation-aggregated requirement K under three correlation regimes, add-ons,
+/// maintenance, initial and isolated margin.
+/// @dev Pure functions of their arguments: the library never reads storage and never calls anything. `prices` and
+/// `scan` are indexed by asset id and have one entry per listed asset (at most MAX_ASSETS). Balances are already
+/// normalised to WAD. Rounding rule (spec §1): what the account owns (equity) rounds down, what it must hold
+/// (margin) rounds up. Arithmetic is checked; inside the spec's range (|e_a| <= 1e28 per asset, |E| <= 1e28,
+/// at most 16 assets) nothing overflows: |WS_a| <= 1e28, so every regime sum stays below 16^2 * 2e74 < 2^255.
+/// The TypeScript twin `keeper/src/margin/marginLib.ts` mirrors every function, name for name.
 library MarginLib {
     /// @dev A collateral entry: its risk asset, haircut (WAD) and balance normalised to WAD.
     struct Collateral {
@@ -48,19 +59,285 @@ library MarginLib {
         uint256 isolatedMaintenanceMargin;
     }
 
+    /// @dev What one pass over the portfolio's entries yields (see `aggregate`).
+    struct Totals {
+        int256 equity;
+        int256[] exposures;
+        uint256 touched;
+        uint256 addOns;
+        uint256 isolatedMaintenanceMargin;
+    }
+
+    /* ---------------------------------------------------------------- valuation (§3) */
+
+    /// @notice The index of rho_ab (a < b) in `RiskParams.rho`: lower-triangle packing, b * (b - 1) / 2 + a, so
+    /// the pairs among the lowest asset ids come first and the pairs (0..b-1, b) are contiguous.
     function pairIndex(uint256 a, uint256 b) internal pure returns (uint256) {
         return b * (b - 1) / 2 + a;
     }
 
+    /// @notice value_c = mulDown(bal[c], P_asset(c)), the USD value of a collateral entry.
+    function collateralValue(Collateral memory c, uint256[] memory prices) internal pure returns (int256) {
+        // Casts: balances and prices are capped (deposit caps, listed maximum price) far below 2^255.
+        // Rounds down: the value is part of what the account owns.
+        return MathLib.mulDown(int256(c.balance), int256(prices[c.asset]));
+    }
+
+    /// @notice notional_m = mulDown(q[m], P_asset(m)), the signed USD notional of a position.
+    function notional(Position memory q, uint256[] memory prices) internal pure returns (int256) {
+        // Cast: prices are capped by the asset's listed maximum, far below 2^255.
+        // Rounds down (toward minus infinity): the notional is part of what the account owns.
+        return MathLib.mulDown(q.size, int256(prices[q.asset]));
+    }
+
+    /// @notice E = cash + sum_c value_c + sum_m notional_m (spec §3).
+    function equity(Portfolio memory p, uint256[] memory prices) internal pure returns (int256 e) {
+        e = p.cash;
+        for (uint256 i; i < p.collateral.length; ++i) {
+            e += collateralValue(p.collateral[i], prices);
+        }
+        for (uint256 i; i < p.positions.length; ++i) {
+            e += notional(p.positions[i], prices);
+        }
+    }
+
+    /// @notice e_a = sum_{c: asset(c)=a} value_c + sum_{m: asset(m)=a} notional_m (spec §4), by asset id.
+    /// @return e The exposures, one per listed asset (length prices.length).
+    /// @return touched Bit a is set when asset a appears in a collateral entry or a position.
+    function exposures(Portfolio memory p, uint256[] memory prices)
+        internal
+        pure
+        returns (int256[] memory e, uint256 touched)
+    {
+        e = new int256[](prices.length);
+        for (uint256 i; i < p.collateral.length; ++i) {
+            Collateral memory c = p.collateral[i];
+            e[c.asset] += collateralValue(c, prices);
+            touched |= 1 << c.asset;
+        }
+        for (uint256 i; i < p.positions.length; ++i) {
+            Position memory q = p.positions[i];
+            e[q.asset] += notional(q, prices);
+            touched |= 1 << q.asset;
+        }
+    }
+
+    /* ---------------------------------------------------------------- requirement (§4) */
+
+    /// @notice WS_a = sign(e_a) * mulUp(|e_a|, scan_a): the exposure's maintenance shock, magnitude rounded up.
+    function weightedSensitivity(int256 e, uint256 scan) internal pure returns (int256) {
+        // Casts: |e| <= 1e28 and scan <= 1e18 in range, so both sides fit either type; `-e` is checked.
+        // Rounds up in magnitude: margin is what the account must hold, in the protocol's favour.
+        if (e >= 0) return int256(MathLib.mulUp(uint256(e), scan));
+        return -int256(MathLib.mulUp(uint256(-e), scan));
+    }
+
+    /// @notice The weighted sensitivities of every asset (zero where the exposure is zero), by asset id.
+    function weightedSensitivities(int256[] memory e, uint256[] memory scan)
+        internal
+        pure
+        returns (int256[] memory ws)
+    {
+        ws = new int256[](e.length);
+        for (uint256 a; a < e.length; ++a) {
+            if (e[a] != 0) ws[a] = weightedSensitivity(e[a], scan[a]);
+        }
+    }
+
+    /// @notice high_ab = min(1e18, rho_ab + rho_ab / 4): 1.25 rho, capped at 1 (division truncates toward zero).
+    function highCorrelation(int256 rho) internal pure returns (int256) {
+        int256 high = rho + rho / 4;
+        return high < WAD_INT ? high : WAD_INT;
+    }
+
+    /// @notice low_ab = max(2 * rho_ab - 1e18, rho_ab - rho_ab / 4): max(2 rho - 1, 0.75 rho), truncating division.
+    function lowCorrelation(int256 rho) internal pure returns (int256) {
+        int256 a = 2 * rho - WAD_INT;
+        int256 b = rho - rho / 4;
+        return a > b ? a : b;
+    }
+
+    /// @notice K_r = sqrtUp(ceil(max(S_r, 0) / 1e18)) for a regime sum S_r at scale 1e54.
+    function regimeK(int256 s) internal pure returns (uint256) {
+        if (s <= 0) return 0;
+        // Cast: s > 0. Rounds up twice (ceil then sqrtUp): margin is what the account must hold.
+        return MathLib.sqrtUp(MathLib.ceilDiv(uint256(s), WAD));
+    }
+
+    /// @notice K under the low, medium and high correlation regimes (spec §4), in one pass over the pairs:
+    /// S_r = sum_a WS_a^2 * 1e18 + 2 * sum_{a<b} rho^r_ab * WS_a * WS_b, K_r = regimeK(S_r).
+    /// @param ws The weighted sensitivities by asset id; assets with WS_a == 0 are skipped.
+    /// @param rho The medium correlations by `pairIndex`, at least ws.length * (ws.length - 1) / 2 of them.
+    function kRegimes(int256[] memory ws, int256[] memory rho)
+        internal
+        pure
+        returns (uint256 kLow, uint256 kMedium, uint256 kHigh)
+    {
+        int256 sLow;
+        int256 sMedium;
+        int256 sHigh;
+        for (uint256 b; b < ws.length; ++b) {
+            int256 wsB = ws[b];
+            if (wsB == 0) continue;
+            // |WS_b| <= 1e28: the square times 1e18 is at most 1e74.
+            int256 diagonal = wsB * wsB * WAD_INT;
+            sLow += diagonal;
+            sMedium += diagonal;
+            sHigh += diagonal;
+            // The pairs (a, b), a < b, sit at base + a in `rho`.
+            uint256 base = b == 0 ? 0 : pairIndex(0, b);
+            for (uint256 a; a < b; ++a) {
+                int256 wsA = ws[a];
+                if (wsA == 0) continue;
+                // |2 * WS_a * WS_b| <= 2e56, times |rho^r| <= 1.25e18: at most 2.5e74 per pair.
+                int256 cross = 2 * wsA * wsB;
+                int256 r = rho[base + a];
+                sLow += lowCorrelation(r) * cross;
+                sMedium += r * cross;
+                sHigh += highCorrelation(r) * cross;
+            }
+        }
+        kLow = regimeK(sLow);
+        kMedium = regimeK(sMedium);
+        kHigh = regimeK(sHigh);
+    }
+
+    /// @notice A = sum_m mulUp(|notional_m|, k_m) + sum_c mulUp(value_c, h_c): the add-ons no hedge offsets.
+    function addOns(Portfolio memory p, uint256[] memory prices) internal pure returns (uint256 a) {
+        for (uint256 i; i < p.collateral.length; ++i) {
+            Collateral memory c = p.collateral[i];
+            // Cast: a collateral value is non-negative. Rounds up: margin is what the account must hold.
+            a += MathLib.mulUp(uint256(collateralValue(c, prices)), c.haircut);
+        }
+        for (uint256 i; i < p.positions.length; ++i) {
+            Position memory q = p.positions[i];
+            // Rounds up: margin is what the account must hold, in the protocol's favour.
+            a += MathLib.mulUp(abs(notional(q, prices)), q.k);
+        }
+    }
+
+    /// @notice MM = K + A.
+    function maintenanceMargin(uint256 k, uint256 addOns_) internal pure returns (uint256) {
+        return k + addOns_;
+    }
+
+    /// @notice IM = mulUp(MM, imFactor).
+    function initialMargin(uint256 mm, uint256 imFactor) internal pure returns (uint256) {
+        // Rounds up: margin is what the account must hold, in the protocol's favour.
+        return MathLib.mulUp(mm, imFactor);
+    }
+
+    /* ---------------------------------------------------------------- isolated margin (§6) */
+
+    /// @notice ISO_MM = sum_m mulUp(|notional_m|, scan_asset(m) + k_m)
+    ///                + sum_{c: asset(c) != USD} mulUp(value_c, scan_asset(c) + h_c).
+    /// @dev Asset 0 is USD, the unit of account: its collateral needs no isolated margin.
+    function isolatedMaintenanceMargin(Portfolio memory p, uint256[] memory prices, uint256[] memory scan)
+        internal
+        pure
+        returns (uint256 iso)
+    {
+        for (uint256 i; i < p.collateral.length; ++i) {
+            Collateral memory c = p.collateral[i];
+            if (c.asset == 0) continue;
+            // Cast: a collateral value is non-negative. Rounds up: margin is what the account must hold.
+            iso += MathLib.mulUp(uint256(collateralValue(c, prices)), scan[c.asset] + c.haircut);
+        }
+        for (uint256 i; i < p.positions.length; ++i) {
+            Position memory q = p.positions[i];
+            // Rounds up: margin is what the account must hold, in the protocol's favour.
+            iso += MathLib.mulUp(abs(notional(q, prices)), scan[q.asset] + q.k);
+        }
+    }
+
+    /* ---------------------------------------------------------------- entry points */
+
+    /// @notice One pass over the portfolio's entries that values each of them once and accumulates equity,
+    /// exposures, touched assets, add-ons and, when `withIsolated`, the isolated maintenance margin. Each total
+    /// equals the standalone function of the same name (`equity`, `exposures`, `addOns`,
+    /// `isolatedMaintenanceMargin`).
+    function aggregate(Portfolio memory p, uint256[] memory prices, uint256[] memory scan, bool withIsolated)
+        internal
+        pure
+        returns (Totals memory t)
+    {
+        t.exposures = new int256[](prices.length);
+        int256 e = p.cash;
+        uint256 a;
+        uint256 iso;
+        uint256 touched;
+        for (uint256 i; i < p.collateral.length; ++i) {
+            Collateral memory c = p.collateral[i];
+            // Rounds down: equity is what the account owns.
+            int256 value = collateralValue(c, prices);
+            e += value;
+            t.exposures[c.asset] += value;
+            touched |= 1 << c.asset;
+            // Cast: a collateral value is non-negative. Rounds up: margin is what the account must hold.
+            a += MathLib.mulUp(uint256(value), c.haircut);
+            if (withIsolated && c.asset != 0) iso += MathLib.mulUp(uint256(value), scan[c.asset] + c.haircut);
+        }
+        for (uint256 i; i < p.positions.length; ++i) {
+            Position memory q = p.positions[i];
+            // Rounds down: equity is what the account owns.
+            int256 value = notional(q, prices);
+            e += value;
+            t.exposures[q.asset] += value;
+            touched |= 1 << q.asset;
+            uint256 size = abs(value);
+            // Rounds up: margin is what the account must hold, in the protocol's favour.
+            a += MathLib.mulUp(size, q.k);
+            if (withIsolated) iso += MathLib.mulUp(size, scan[q.asset] + q.k);
+        }
+        t.equity = e;
+        t.touched = touched;
+        t.addOns = a;
+        t.isolatedMaintenanceMargin = iso;
+    }
+
+    /// @notice The cheap path for the vault's checks: equity, maintenance and initial margin, without the
+    /// isolated margin and without keeping the intermediate arrays.
     function marginRequirement(Portfolio memory p, RiskParams memory r, uint256[] memory prices)
         internal
         pure
         returns (int256 equity_, uint256 mm, uint256 im)
-    {}
+    {
+        Totals memory t = aggregate(p, prices, r.scan, false);
+        (uint256 kLow, uint256 kMedium, uint256 kHigh) = kRegimes(weightedSensitivities(t.exposures, r.scan), r.rho);
+        equity_ = t.equity;
+        mm = maintenanceMargin(max(kLow, max(kMedium, kHigh)), t.addOns);
+        im = initialMargin(mm, r.imFactor);
+    }
 
+    /// @notice Everything the engine computes for an account (spec §3-§6), K = max(K_low, K_medium, K_high).
     function accountMargin(Portfolio memory p, RiskParams memory r, uint256[] memory prices)
         internal
         pure
         returns (Margin memory m)
-    {}
+    {
+        Totals memory t = aggregate(p, prices, r.scan, true);
+        m.equity = t.equity;
+        m.touched = t.touched;
+        m.exposures = t.exposures;
+        m.weightedSensitivities = weightedSensitivities(t.exposures, r.scan);
+        (m.kLow, m.kMedium, m.kHigh) = kRegimes(m.weightedSensitivities, r.rho);
+        m.k = max(m.kLow, max(m.kMedium, m.kHigh));
+        m.addOns = t.addOns;
+        m.maintenanceMargin = maintenanceMargin(m.k, t.addOns);
+        m.initialMargin = initialMargin(m.maintenanceMargin, r.imFactor);
+        m.isolatedMaintenanceMargin = t.isolatedMaintenanceMargin;
+    }
+
+    /* ---------------------------------------------------------------- helpers */
+
+    /// @notice |x| as an unsigned integer.
+    function abs(int256 x) internal pure returns (uint256) {
+        // Casts: lossless on a non-negative value; `-x` is checked (reverts only for type(int256).min).
+        return x >= 0 ? uint256(x) : uint256(-x);
+    }
+
+    /// @notice The larger of x and y.
+    function max(uint256 x, uint256 y) internal pure returns (uint256) {
+        return x > y ? x : y;
+    }
 }
