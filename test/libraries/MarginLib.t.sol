@@ -4,13 +4,14 @@ pragma solidity 0.8.28;
 import {Test} from "../utils/Test.sol";
 import {MarginLib} from "../../contracts/libraries/MarginLib.sol";
 import {MathLib} from "../../contracts/libraries/MathLib.sol";
+import {ErrorsLib} from "../../contracts/libraries/ErrorsLib.sol";
 
 /// @notice Fuzz properties of MathLib and MarginLib against the spec (margin-model.md §1-§7). Portfolios are built
-/// from a fuzzed seed with `bound`, inside the spec's range: each entry is worth at most 8e26 (8e8 USD) and there
-/// are at most 12 entries, so |e_a| and |E| stay below 1e28.
+/// from a fuzzed seed with `bound`, inside the spec's range: each entry is worth at most 4e26 (4e8 USD) and there
+/// are at most 12 entries, so |e_a| and |E| stay below 1e28 even after the doubling test doubles them.
 contract MarginLibTest is Test {
     uint256 internal constant WAD = 1e18;
-    uint256 internal constant MAX_ENTRY_VALUE = 8e26;
+    uint256 internal constant MAX_ENTRY_VALUE = 4e26;
 
     /* ---------------------------------------------------------------- builders */
 
@@ -74,7 +75,7 @@ contract MarginLibTest is Test {
     /// @dev A log-uniform USD value in [0, MAX_ENTRY_VALUE].
     function _value(uint256 seed, uint256 i) internal pure returns (uint256) {
         uint256 exp = bound(_rand(seed, i), 0, 26);
-        return bound(_rand(seed, i + 1), 0, (10 ** exp) * 8 < MAX_ENTRY_VALUE ? (10 ** exp) * 8 : MAX_ENTRY_VALUE);
+        return bound(_rand(seed, i + 1), 0, (10 ** exp) * 4 < MAX_ENTRY_VALUE ? (10 ** exp) * 4 : MAX_ENTRY_VALUE);
     }
 
     /// @dev A portfolio on `n` assets. Rates are the §7 defaults when `defaultRates` (n must then be 6), else random
@@ -108,7 +109,7 @@ contract MarginLibTest is Test {
         for (uint256 i; i < p.positions.length; ++i) {
             uint256 a = only < n ? only : bound(_rand(seed, 200 + i), n > 1 ? 1 : 0, n - 1);
             uint256 k = defaultRates ? _defaultK(a) : bound(_rand(seed, 220 + i), 0, WAD);
-            // Cast: the size is at most 8e26 * 1e18 / 1e12 = 8e32, far below 2^255.
+            // Cast: the size is at most 4e26 * 1e18 / 1e12 = 4e32, far below 2^255.
             int256 size = int256(_value(seed, 240 + 2 * i) * WAD / prices[a]);
             p.positions[i] = MarginLib.Position(a, k, _rand(seed, 260 + i) % 2 == 0 ? size : -size);
         }
@@ -291,6 +292,31 @@ contract MarginLibTest is Test {
         uint256 tolerance = 2 * (p.collateral.length + p.positions.length + 2);
         assertLe(mm2, 2 * mm + tolerance, "MM(2p) <= 2 MM(p) + 2(n + 2)");
         assertLe(2 * mm, mm2 + tolerance, "MM(2p) >= 2 MM(p) - 2(n + 2)");
+    }
+
+    /// @dev Outside the spec's range (|WS| > MAX_EXPOSURE) kRegimes reverts instead of overflowing.
+    function test_kRegimesRevertsOutsideRange() public {
+        MarginLibTest self = this;
+        vm.expectRevert(abi.encodeWithSelector(ErrorsLib.WeightedSensitivityOutOfRange.selector, 1, int256(1e28 + 1)));
+        self.kRegimesExternal(1e28 + 1);
+        vm.expectRevert(abi.encodeWithSelector(ErrorsLib.InvalidCorrelation.selector, 0, 1, int256(1e18 + 1)));
+        self.kRegimesBadRho();
+    }
+
+    function kRegimesExternal(int256 ws1) external pure returns (uint256 k) {
+        int256[] memory ws = new int256[](2);
+        ws[0] = 1;
+        ws[1] = ws1;
+        (k,,) = MarginLib.kRegimes(ws, new int256[](1));
+    }
+
+    function kRegimesBadRho() external pure returns (uint256 k) {
+        int256[] memory ws = new int256[](2);
+        ws[0] = 1;
+        ws[1] = 1;
+        int256[] memory rho = new int256[](1);
+        rho[0] = 1e18 + 1;
+        (k,,) = MarginLib.kRegimes(ws, rho);
     }
 
     /// @dev Spec §4 regime formulas on the boundary values.

@@ -115,6 +115,12 @@ describe("keeper margin twin: MathLib", function () {
     expect(() => sqrtUp(-1n)).to.throw(RangeError);
   });
 
+  it("kRegimes refuses WS and correlations outside the range, like the Solidity reverts", function () {
+    expect(() => kRegimes([1n, 10n ** 28n + 1n], [0n])).to.throw(/WeightedSensitivityOutOfRange\(1, /);
+    expect(() => kRegimes([1n, 1n], [WAD + 1n])).to.throw(/InvalidCorrelation\(0, 1, /);
+    expect(kRegimes([1n, 10n ** 28n], [-WAD]).kMedium).to.equal(10n ** 28n - 1n);
+  });
+
   it("correlation regimes follow the spec's truncating formulas", function () {
     expect(highCorrelation(8n * 10n ** 17n)).to.equal(WAD);
     expect(highCorrelation(4n * 10n ** 17n)).to.equal(5n * 10n ** 17n);
@@ -399,13 +405,13 @@ describe("keeper margin twin: high-precision reference (decimal.js, 100 digits)"
       const positions: Position[] = [];
       for (let j: number = rng.int(0, 8); j > 0; j--) {
         const a: number = rng.int(0, n - 1);
-        const size: bigint = (rng.magnitude(27) * WAD) / prices[a]!;
+        const size: bigint = (rng.magnitude(26) * WAD) / prices[a]!;
         positions.push({ asset: a, k: rng.between(0n, WAD), size: rng.int(0, 1) === 0 ? size : -size });
       }
       const collateral: Collateral[] = [];
       for (let j: number = rng.int(0, 8); j > 0; j--) {
         const a: number = rng.int(0, n - 1);
-        collateral.push({ asset: a, haircut: rng.between(0n, WAD), balance: (rng.magnitude(27) * WAD) / prices[a]! });
+        collateral.push({ asset: a, haircut: rng.between(0n, WAD), balance: (rng.magnitude(26) * WAD) / prices[a]! });
       }
       // Random correlation matrices need not be positive semi-definite: no WS-propagation check here.
       checkAgainstReference({ cash: 0n, collateral, positions }, rr, prices, `random-rho #${i}`, false);
