@@ -80,6 +80,12 @@ library ErrorsLib {
     /// asset's maximum price, could let an account's exposure leave the exact range (MAX_EXPOSURE).
     error AssetCapsExceedRange(uint256 asset, uint256 units, uint256 maxPrice);
 
+    // ---------------------------------------------------------------- margin engine
+
+    /// @notice Thrown by the margin engine when a weighted sensitivity exceeds MAX_EXPOSURE in absolute value, i.e.
+    /// the account left the range in which the engine is exact (spec §4). Unreachable under the listing caps.
+    error WeightedSensitivityOutOfRange(uint256 asset, int256 weightedSensitivity);
+
     // ---------------------------------------------------------------- accounts
 
     /// @notice Thrown when an amount must be positive.

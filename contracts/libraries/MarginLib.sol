@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {WAD} from "./ConstantsLib.sol";
+import {WAD, MAX_EXPOSURE} from "./ConstantsLib.sol";
+import {ErrorsLib} from "./ErrorsLib.sol";
 import {MathLib, WAD_INT} from "./MathLib.sol";
 
 /// @title MarginLib
@@ -15,6 +16,10 @@ import {MathLib, WAD_INT} from "./MathLib.sol";
 /// at most 16 assets) nothing overflows: |WS_a| <= 1e28, so every regime sum stays below 16^2 * 2e74 < 2^255.
 /// The TypeScript twin `keeper/src/margin/marginLib.ts` mirrors every function, name for name.
 library MarginLib {
+    /// @dev Largest |WS_a| the engine accepts: |WS_a| <= |e_a| <= MAX_EXPOSURE inside the spec's range (scan <= 1e18).
+    // Cast: 1e28 < 2^255.
+    int256 internal constant MAX_WS = int256(MAX_EXPOSURE);
+
     /// @dev A collateral entry: its risk asset, haircut (WAD) and balance normalised to WAD.
     struct Collateral {
         uint256 asset;
@@ -165,7 +170,10 @@ library MarginLib {
     }
 
     /// @notice K under the low, medium and high correlation regimes (spec §4), in one pass over the pairs:
-    /// S_r = sum_a WS_a^2 * 1e18 + 2 * sum_{a<b} rho^r_ab * WS_a * WS_b, K_r = regimeK(S_r).
+    /// S_r = sum_a WS_a^2 * 1e18 + 2 * sum_{a<b} rho^r_ab * WS_a * WS_b, K_r = regimeK(S_r). The regime
+    /// correlations are `lowCorrelation` and `highCorrelation`, inlined.
+    /// @dev Reverts with WeightedSensitivityOutOfRange when |WS_a| > MAX_EXPOSURE (outside the spec's range) and with
+    /// InvalidCorrelation when a used |rho| > 1e18; inside these bounds the sums cannot overflow (unchecked).
     /// @param ws The weighted sensitivities by asset id; assets with WS_a == 0 are skipped.
     /// @param rho The medium correlations by `pairIndex`, at least ws.length * (ws.length - 1) / 2 of them.
     function kRegimes(int256[] memory ws, int256[] memory rho)
@@ -179,22 +187,32 @@ library MarginLib {
         for (uint256 b; b < ws.length; ++b) {
             int256 wsB = ws[b];
             if (wsB == 0) continue;
-            // |WS_b| <= 1e28: the square times 1e18 is at most 1e74.
-            int256 diagonal = wsB * wsB * WAD_INT;
-            sLow += diagonal;
-            sMedium += diagonal;
-            sHigh += diagonal;
+            if (wsB > MAX_WS || wsB < -MAX_WS) revert ErrorsLib.WeightedSensitivityOutOfRange(b, wsB);
             // The pairs (a, b), a < b, sit at base + a in `rho`.
             uint256 base = b == 0 ? 0 : pairIndex(0, b);
-            for (uint256 a; a < b; ++a) {
-                int256 wsA = ws[a];
-                if (wsA == 0) continue;
-                // |2 * WS_a * WS_b| <= 2e56, times |rho^r| <= 1.25e18: at most 2.5e74 per pair.
-                int256 cross = 2 * wsA * wsB;
-                int256 r = rho[base + a];
-                sLow += lowCorrelation(r) * cross;
-                sMedium += r * cross;
-                sHigh += highCorrelation(r) * cross;
+            // Unchecked: |WS| <= 1e28 (checked just above, and for every a < b in an earlier iteration) and
+            // |rho| <= 1e18 (checked below), so |rho^r| <= 1.25e18, each term is at most 2 * 1e56 * 1.25e18 = 2.5e74
+            // and the at most 16 + 120 terms of a sum at most 3.4e76 < 2^255; the indices are below ws.length^2.
+            unchecked {
+                int256 diagonal = wsB * wsB * WAD_INT;
+                sLow += diagonal;
+                sMedium += diagonal;
+                sHigh += diagonal;
+                for (uint256 a; a < b; ++a) {
+                    int256 wsA = ws[a];
+                    if (wsA == 0) continue;
+                    int256 r = rho[base + a];
+                    if (r > WAD_INT || r < -WAD_INT) revert ErrorsLib.InvalidCorrelation(a, b, r);
+                    int256 cross = 2 * wsA * wsB;
+                    sMedium += r * cross;
+                    // high = min(1, 1.25 rho), low = max(2 rho - 1, 0.75 rho), truncating division (spec §4).
+                    int256 quarter = r / 4;
+                    int256 high = r + quarter;
+                    sHigh += (high < WAD_INT ? high : WAD_INT) * cross;
+                    int256 low = 2 * r - WAD_INT;
+                    int256 threeQuarters = r - quarter;
+                    sLow += (low > threeQuarters ? low : threeQuarters) * cross;
+                }
             }
         }
         kLow = regimeK(sLow);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WAD} from "./ConstantsLib.sol";
 
 /// @dev WAD as a signed integer, for the signed products.
@@ -32,55 +33,11 @@ library MathLib {
     }
 
     /// @notice Returns the smallest integer r with r * r >= x.
-    /// @dev Newton's iteration from an over-estimate decreases monotonically to floor(sqrt(x)); the result is
-    /// then raised by one when its square falls short of x.
+    /// @dev OpenZeppelin's floor square root (a fixed, unrolled Newton iteration), raised by one when its square
+    /// falls short of x.
     function sqrtUp(uint256 x) internal pure returns (uint256 r) {
-        if (x == 0) return 0;
-        r = _initialEstimate(x);
-        uint256 next = (r + x / r) >> 1;
-        while (next < r) {
-            r = next;
-            next = (r + x / r) >> 1;
-        }
+        r = Math.sqrt(x);
         // r = floor(sqrt(x)) <= 2^128 - 1, so r * r cannot overflow.
         if (r * r < x) r += 1;
-    }
-
-    /// @dev A power of two that is at least sqrt(x) and less than 2 * sqrt(x) + 2 (x > 0), so Newton starts above
-    /// the root and converges in a handful of steps.
-    function _initialEstimate(uint256 x) private pure returns (uint256) {
-        uint256 bits = 0;
-        uint256 y = x;
-        if (y >= 1 << 128) {
-            y >>= 128;
-            bits += 128;
-        }
-        if (y >= 1 << 64) {
-            y >>= 64;
-            bits += 64;
-        }
-        if (y >= 1 << 32) {
-            y >>= 32;
-            bits += 32;
-        }
-        if (y >= 1 << 16) {
-            y >>= 16;
-            bits += 16;
-        }
-        if (y >= 1 << 8) {
-            y >>= 8;
-            bits += 8;
-        }
-        if (y >= 1 << 4) {
-            y >>= 4;
-            bits += 4;
-        }
-        if (y >= 1 << 2) {
-            y >>= 2;
-            bits += 2;
-        }
-        if (y >= 1 << 1) bits += 1;
-        // x < 2^(bits + 1), so sqrt(x) < 2^((bits + 1) / 2) <= 2^(bits / 2 + 1).
-        return 1 << ((bits >> 1) + 1);
     }
 }

@@ -107,4 +107,19 @@ contract MarginLibHarness {
     {
         return MarginLib.accountMargin(p, r, prices);
     }
+
+    /// @notice The gas MarginLib.accountMargin and MarginLib.marginRequirement use on portfolios already in memory
+    /// (excludes the call, calldata and ABI decoding of the arguments).
+    function measureGas(MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices)
+        external
+        view
+        returns (uint256 accountMarginGas, uint256 marginRequirementGas)
+    {
+        uint256 start = gasleft();
+        MarginLib.accountMargin(p, r, prices);
+        accountMarginGas = start - gasleft();
+        start = gasleft();
+        MarginLib.marginRequirement(p, r, prices);
+        marginRequirementGas = start - gasleft();
+    }
 }

@@ -157,7 +157,14 @@ export function regimeK(s: bigint): bigint {
   return sqrtUp(ceilDiv(s, WAD));
 }
 
-/** Mirrors `MarginLib.kRegimes`: K_low, K_medium, K_high in one pass over the pairs, zero WS skipped. */
+/** ConstantsLib.MAX_EXPOSURE: the largest |WS_a| (and |e_a|, |E|) inside the spec's range. */
+export const MAX_EXPOSURE: bigint = 10n ** 28n;
+
+/**
+ * Mirrors `MarginLib.kRegimes`: K_low, K_medium, K_high in one pass over the pairs, zero WS skipped. Throws
+ * (where Solidity reverts) `WeightedSensitivityOutOfRange` when |WS_a| > MAX_EXPOSURE and `InvalidCorrelation`
+ * when a used |rho| > 1e18.
+ */
 export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
   let sLow: bigint = 0n;
   let sMedium: bigint = 0n;
@@ -165,6 +172,9 @@ export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
   for (let b: number = 0; b < ws.length; b++) {
     const wsB: bigint = ws[b] ?? 0n;
     if (wsB === 0n) continue;
+    if (wsB > MAX_EXPOSURE || wsB < -MAX_EXPOSURE) {
+      throw new RangeError(`WeightedSensitivityOutOfRange(${b}, ${wsB})`);
+    }
     const diagonal: bigint = wsB * wsB * WAD;
     sLow += diagonal;
     sMedium += diagonal;
@@ -176,6 +186,7 @@ export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
       const cross: bigint = 2n * wsA * wsB;
       const r: bigint | undefined = rho[base + a];
       if (r === undefined) throw new RangeError(`no correlation for pair (${a}, ${b})`);
+      if (r > WAD || r < -WAD) throw new RangeError(`InvalidCorrelation(${a}, ${b}, ${r})`);
       sLow += lowCorrelation(r) * cross;
       sMedium += r * cross;
       sHigh += highCorrelation(r) * cross;

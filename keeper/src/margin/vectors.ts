@@ -163,6 +163,7 @@ function parseCase(v: Json, index: number, nAssets: number): VectorCase {
     checkAsset(id, `${where}.prices`);
     if (p < 0n) fail(`${where}.prices["${id}"]`, "negative price");
   }
+  const cash: bigint = asBigint(field(o, "cash", where), `${where}.cash`, true);
   const collateral: Collateral[] = asArray(field(o, "collateral", where), `${where}.collateral`).map(
     (c: Json, i: number): Collateral => {
       const w: string = `${where}.collateral[${i}]`;
@@ -205,7 +206,7 @@ function parseCase(v: Json, index: number, nAssets: number): VectorCase {
     isolatedMaintenanceMargin: num("isolatedMaintenanceMargin", false),
     liquidatable: asBoolean(field(e, "liquidatable", w), `${w}.liquidatable`),
   };
-  return { name, prices, cash: asBigint(field(o, "cash", where), `${where}.cash`, true), collateral, positions, expect };
+  return { name, prices, cash, collateral, positions, expect };
 }
 
 /** Validates parsed JSON (the vector file format) and converts every amount to bigint. Throws an Error naming
