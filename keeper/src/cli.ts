@@ -1,0 +1,72 @@
+/**
+ * The operator's CLI: `scan` (accounts closest to liquidation) and `account <address>` (one account's margin
+ * breakdown). Both index the vault to the head first, into the state file of the config. `run` comes later.
+ *
+ *   npx tsx keeper/src/cli.ts scan --config keeper.config.json [--limit 20]
+ *   npx tsx keeper/src/cli.ts account 0x… --config keeper.config.json
+ */
+import { Command, InvalidArgumentError } from "commander";
+
+import { createKeeperClient } from "./client.js";
+import { accountCommand } from "./commands/account.js";
+import { scanCommand } from "./commands/scan.js";
+import { loadConfig } from "./config/loadConfig.js";
+import { KeeperError, NotImplementedError, redact } from "./errors.js";
+import { createLogger } from "./log.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number > 0");
+  return n;
+}
+
+async function setup(configPath: string) {
+  const config = loadConfig(configPath);
+  const logger = createLogger({ level: config.logLevel });
+  const client = await createKeeperClient(config);
+  return { config, logger, client };
+}
+
+const program = new Command()
+  .name("keeper")
+  .description("Off-chain keeper of the portfolio-margin vault")
+  .showHelpAfterError();
+
+program
+  .command("scan")
+  .description("index the vault to the head and list the accounts closest to liquidation")
+  .requiredOption("-c, --config <path>", "keeper.config.json")
+  .option("-n, --limit <n>", "accounts to show", positiveInt, 20)
+  .action(async (options: { config: string; limit: number }) => {
+    const { config, logger, client } = await setup(options.config);
+    console.log(await scanCommand({ config, client, logger, limit: options.limit }));
+  });
+
+program
+  .command("account")
+  .description("index the vault to the head and show one account's margin breakdown")
+  .argument("<address>", "the account")
+  .requiredOption("-c, --config <path>", "keeper.config.json")
+  .action(async (address: string, options: { config: string }) => {
+    const { config, logger, client } = await setup(options.config);
+    console.log(await accountCommand({ config, client, logger, account: address }));
+  });
+
+program
+  .command("run")
+  .description("follow the chain and liquidate (not yet implemented)")
+  .requiredOption("-c, --config <path>", "keeper.config.json")
+  .action(() => {
+    throw new NotImplementedError("`keeper run` is not implemented yet.", {
+      metaMessages: ["Use `scan` and `account` to inspect the vault; the liquidation loop comes with the executor."],
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+  // A websocket transport would keep the process alive.
+  process.exit(0);
+} catch (error) {
+  console.error(error instanceof KeeperError ? `${error.name}: ${error.message}` : redact(String(error instanceof Error ? error.stack : error)));
+  process.exit(1);
+}

@@ -1,0 +1,3 @@
+export * from "./decodeLogs.js";
+export * from "./getLogsChunked.js";
+export * from "./indexer.js";

@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./checkPrice.js";
+export * from "./readPrices.js";

@@ -1,0 +1,344 @@
+/**
+ * The keeper's state in Node's embedded SQLite (`node:sqlite`): apply a batch of vault events with the blocks
+ * they span and a new checkpoint in one transaction, roll back the blocks a reorg dropped, and read the current
+ * state (accounts, balances, positions, risk configuration). See `schema.ts` for the design.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { getAddress, zeroAddress, type Address, type Hex } from "viem";
+
+import { StoreError } from "../errors.js";
+import { STORE_SCHEMA, STORE_SCHEMA_VERSION } from "./schema.js";
+import type {
+  AssetRecord,
+  BlockRef,
+  Checkpoint,
+  CollateralRecord,
+  MarketRecord,
+  RiskConfig,
+  SequencerRecord,
+  VaultEvent,
+} from "./types.js";
+
+/** Options of `openStore`. */
+export interface OpenStoreParameters {
+  /** The SQLite file, or `:memory:`. */
+  path: string;
+  /** The vault whose state this is; a file written for another vault is refused. */
+  vault: Address;
+  /** The chain; a file written for another chain is refused. */
+  chainId: number;
+}
+
+/** `openStore`'s error. */
+export type OpenStoreErrorType = StoreError;
+
+/** One balance of an account, in token units. */
+export interface BalanceRow {
+  token: Address;
+  amount: bigint;
+}
+
+/** One position of an account, in WAD base units (signed). */
+export interface PositionRow {
+  market: number;
+  size: bigint;
+}
+
+/** `applyBatch`'s input: events in chain order, the blocks to remember, and the new checkpoint. */
+export interface ApplyBatchParameters {
+  events: readonly VaultEvent[];
+  /** Blocks of the batch that fall inside the reorg window (their hashes detect a later reorg). */
+  blocks: readonly BlockRef[];
+  checkpoint: Checkpoint;
+}
+
+type Row = Record<string, unknown>;
+
+// Config rows are JSON; these fields are integers kept as decimal strings.
+const BIGINT_FIELDS = new Set(["heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod"]);
+const toJson = (value: object): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+const fromJson = <T>(text: string): T =>
+  JSON.parse(text, (k, v: unknown) => (BIGINT_FIELDS.has(k) && typeof v === "string" ? BigInt(v) : v)) as T;
+
+/** The keeper's SQLite state. Create it with `openStore`. */
+export class KeeperStore {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Runs `fn` in one transaction: all of it is written, or none. */
+  transaction<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ checkpoint and blocks
+
+  /** The last block whose logs are all applied, or null for an empty store. */
+  checkpoint(): Checkpoint | null {
+    const row = this.#db.prepare("SELECT number, hash FROM checkpoint WHERE id = 1").get() as Row | undefined;
+    return row ? { number: Number(row.number), hash: row.hash as Hex } : null;
+  }
+
+  /** The remembered blocks (the reorg window), highest first. */
+  recentBlocks(): BlockRef[] {
+    return (this.#db.prepare("SELECT number, hash, parent_hash FROM blocks ORDER BY number DESC").all() as Row[]).map((row) => ({
+      number: Number(row.number),
+      hash: row.hash as Hex,
+      parentHash: row.parent_hash as Hex,
+    }));
+  }
+
+  /**
+   * Applies a batch atomically: the events' state rows, the blocks, the checkpoint; then forgets blocks more
+   * than `keepBlocks` below the checkpoint.
+   *
+   * @param parameters Events in chain order, blocks, checkpoint.
+   * @param keepBlocks How many recent block hashes to keep (the reorg window).
+   */
+  applyBatch(parameters: ApplyBatchParameters, keepBlocks: number): void {
+    this.transaction(() => {
+      for (const event of parameters.events) this.#apply(event);
+      const insertBlock = this.#db.prepare("INSERT OR REPLACE INTO blocks (number, hash, parent_hash) VALUES (?, ?, ?)");
+      for (const block of parameters.blocks) insertBlock.run(block.number, block.hash, block.parentHash);
+      this.#db
+        .prepare("INSERT OR REPLACE INTO checkpoint (id, number, hash) VALUES (1, ?, ?)")
+        .run(parameters.checkpoint.number, parameters.checkpoint.hash);
+      this.#db.prepare("DELETE FROM blocks WHERE number <= ?").run(parameters.checkpoint.number - keepBlocks);
+    });
+  }
+
+  /**
+   * Rolls the state back to the end of block `number`: every row of a later block is deleted, and the checkpoint
+   * becomes that block (whose hash must be remembered).
+   *
+   * @param number The fork point: the highest block that is still on the canonical chain.
+   */
+  rollback(number: number): void {
+    this.transaction(() => {
+      const block = this.#db.prepare("SELECT hash FROM blocks WHERE number = ?").get(number) as Row | undefined;
+      if (block === undefined) {
+        throw new StoreError(`Cannot roll back to block ${number}: its hash is not remembered.`, {
+          metaMessages: ["The reorg is deeper than the reorg window: delete the state file and re-index."],
+        });
+      }
+      this.#db.prepare("DELETE FROM state_log WHERE block_number > ?").run(number);
+      this.#db.prepare("DELETE FROM blocks WHERE number > ?").run(number);
+      this.#db.prepare("INSERT OR REPLACE INTO checkpoint (id, number, hash) VALUES (1, ?, ?)").run(number, block.hash as string);
+    });
+  }
+
+  // ------------------------------------------------------------------ applying events
+
+  #insert(event: VaultEvent, kind: string, account: string, key: string, value: string): void {
+    this.#db
+      .prepare(
+        "INSERT INTO state_log (kind, account, key, block_number, log_index, block_hash, tx_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(kind, account, key, event.blockNumber, event.logIndex, event.blockHash, event.transactionHash, value);
+  }
+
+  #latest(kind: string, account: string, key: string): string | undefined {
+    const row = this.#db
+      .prepare(
+        "SELECT value FROM state_log WHERE kind = ? AND account = ? AND key = ? ORDER BY block_number DESC, log_index DESC LIMIT 1",
+      )
+      .get(kind, account, key) as Row | undefined;
+    return row?.value as string | undefined;
+  }
+
+  #latestJson<T>(kind: string, key: string, event: VaultEvent): T {
+    const value = this.#latest(kind, "", key);
+    if (value === undefined) {
+      throw new StoreError(`${event.eventName} at block ${event.blockNumber} changes ${kind} ${key}, which was never listed.`, {
+        metaMessages: ["The store missed the listing: check `startBlock` (it must be at or before the vault's deployment)."],
+      });
+    }
+    return fromJson<T>(value);
+  }
+
+  #apply(event: VaultEvent): void {
+    switch (event.eventName) {
+      case "Deposit":
+      case "Withdraw":
+        return this.#insert(event, "balance", getAddress(event.args.account), getAddress(event.args.token), event.args.balance.toString());
+      case "PositionChanged":
+        return this.#insert(event, "position", getAddress(event.args.account), event.args.market.toString(), event.args.size.toString());
+      case "CashChanged":
+        return this.#insert(event, "cash", getAddress(event.args.account), "", event.args.cash.toString());
+      case "OperatorSet":
+        return this.#insert(event, "operator", getAddress(event.args.owner), getAddress(event.args.operator), event.args.approved ? "1" : "0");
+      case "AssetListed": {
+        const { asset, symbol, feed, heartbeat, scan, maxPrice } = event.args;
+        const record: AssetRecord = { id: Number(asset), symbol, feed: getAddress(feed), feedDecimals: event.feedDecimals, heartbeat, scan, maxPrice };
+        return this.#insert(event, "asset", "", asset.toString(), toJson(record));
+      }
+      case "AssetOracleSet": {
+        const { asset, feed, heartbeat, maxPrice } = event.args;
+        const previous = this.#latestJson<AssetRecord>("asset", asset.toString(), event);
+        const record: AssetRecord = { ...previous, feed: getAddress(feed), feedDecimals: event.feedDecimals, heartbeat, maxPrice };
+        return this.#insert(event, "asset", "", asset.toString(), toJson(record));
+      }
+      case "AssetScanSet": {
+        const previous = this.#latestJson<AssetRecord>("asset", event.args.asset.toString(), event);
+        return this.#insert(event, "asset", "", event.args.asset.toString(), toJson({ ...previous, scan: event.args.scan }));
+      }
+      case "CorrelationSet": {
+        const { assetA, assetB, rho } = event.args;
+        const [a, b] = assetA < assetB ? [assetA, assetB] : [assetB, assetA];
+        return this.#insert(event, "rho", "", `${a},${b}`, rho.toString());
+      }
+      case "ImFactorSet":
+        return this.#insert(event, "imFactor", "", "", event.args.imFactor.toString());
+      case "SequencerFeedSet": {
+        const record: SequencerRecord = { feed: getAddress(event.args.sequencerFeed), gracePeriod: event.args.gracePeriod };
+        return this.#insert(event, "sequencer", "", "", toJson(record));
+      }
+      case "CollateralListed": {
+        const { token, collateralId, asset, decimals, haircut, depositCap } = event.args;
+        const record: CollateralRecord = {
+          token: getAddress(token),
+          id: Number(collateralId),
+          asset: Number(asset),
+          decimals: Number(decimals),
+          haircut,
+          depositCap,
+        };
+        return this.#insert(event, "collateral", "", getAddress(token), toJson(record));
+      }
+      case "CollateralSet": {
+        const key = getAddress(event.args.token);
+        const previous = this.#latestJson<CollateralRecord>("collateral", key, event);
+        const record: CollateralRecord = { ...previous, haircut: event.args.haircut, depositCap: event.args.depositCap };
+        return this.#insert(event, "collateral", "", key, toJson(record));
+      }
+      case "MarketListed": {
+        const { market, asset, k, openInterestCap } = event.args;
+        const record: MarketRecord = { id: Number(market), asset: Number(asset), k, openInterestCap };
+        return this.#insert(event, "market", "", market.toString(), toJson(record));
+      }
+      case "MarketSet": {
+        const key = event.args.market.toString();
+        const previous = this.#latestJson<MarketRecord>("market", key, event);
+        return this.#insert(event, "market", "", key, toJson({ ...previous, k: event.args.k, openInterestCap: event.args.openInterestCap }));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ reading the current state
+
+  #current(kind: string, account?: string): { account: string; key: string; value: string }[] {
+    const sql =
+      account === undefined
+        ? "SELECT account, key, value FROM current_state WHERE kind = ? ORDER BY account, key"
+        : "SELECT account, key, value FROM current_state WHERE kind = ? AND account = ? ORDER BY key";
+    const rows = (account === undefined ? this.#db.prepare(sql).all(kind) : this.#db.prepare(sql).all(kind, account)) as Row[];
+    return rows.map((row) => ({ account: row.account as string, key: row.key as string, value: row.value as string }));
+  }
+
+  /** Every account that ever had cash, a balance or a position, sorted. */
+  accounts(): Address[] {
+    const rows = this.#db
+      .prepare("SELECT DISTINCT account FROM state_log WHERE kind IN ('cash', 'balance', 'position') ORDER BY account")
+      .all() as Row[];
+    return rows.map((row) => row.account as Address);
+  }
+
+  /** `account`'s settled cash (WAD, signed); 0 when it never changed. */
+  cash(account: Address): bigint {
+    const value = this.#latest("cash", getAddress(account), "");
+    return value === undefined ? 0n : BigInt(value);
+  }
+
+  /** `account`'s balances (token units), zero balances included, by token address. */
+  balances(account: Address): BalanceRow[] {
+    return this.#current("balance", getAddress(account)).map((row) => ({ token: row.key as Address, amount: BigInt(row.value) }));
+  }
+
+  /** `account`'s positions (WAD, signed), zero positions included, by market id. */
+  positions(account: Address): PositionRow[] {
+    return this.#current("position", getAddress(account))
+      .map((row) => ({ market: Number(row.key), size: BigInt(row.value) }))
+      .sort((x, y) => x.market - y.market);
+  }
+
+  /** The vault's risk configuration as of the checkpoint. */
+  riskConfig(): RiskConfig {
+    const assets = this.#current("asset").map((row) => fromJson<AssetRecord>(row.value)).sort((x, y) => x.id - y.id);
+    const collaterals = this.#current("collateral").map((row) => fromJson<CollateralRecord>(row.value)).sort((x, y) => x.id - y.id);
+    const markets = this.#current("market").map((row) => fromJson<MarketRecord>(row.value)).sort((x, y) => x.id - y.id);
+    const rho = new Map(this.#current("rho").map((row) => [row.key, BigInt(row.value)] as const));
+    const imFactor = this.#current("imFactor")[0];
+    const sequencer = this.#current("sequencer")[0];
+    return {
+      assets,
+      collaterals,
+      markets,
+      rho,
+      imFactor: imFactor ? BigInt(imFactor.value) : 0n,
+      sequencer: sequencer ? fromJson<SequencerRecord>(sequencer.value) : { feed: zeroAddress, gracePeriod: 0n },
+    };
+  }
+
+  /** How many state rows the journal holds (for tests and metrics). */
+  rowCount(): number {
+    return Number((this.#db.prepare("SELECT COUNT(*) AS n FROM state_log").get() as Row).n);
+  }
+}
+
+/**
+ * Opens (or creates) the keeper's state file.
+ *
+ * @param parameters The file, and the vault and chain it must belong to.
+ * @returns The store.
+ * @throws StoreError when the file belongs to another vault, chain or schema version.
+ * @example const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
+ */
+export function openStore(parameters: OpenStoreParameters): KeeperStore {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(parameters.path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    db.exec(STORE_SCHEMA);
+  } catch (cause) {
+    throw new StoreError(`Cannot open the state file ${parameters.path}.`, {
+      cause,
+      metaMessages: ["Check `dbPath` in the config: the directory must exist and be writable."],
+    });
+  }
+  const expected: Record<string, string> = {
+    schemaVersion: String(STORE_SCHEMA_VERSION),
+    vault: getAddress(parameters.vault),
+    chainId: String(parameters.chainId),
+  };
+  const rows = db.prepare("SELECT key, value FROM meta").all() as Row[];
+  if (rows.length === 0) {
+    const insert = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+    for (const [key, value] of Object.entries(expected)) insert.run(key, value);
+  } else {
+    const found = new Map(rows.map((row) => [row.key as string, row.value as string]));
+    for (const [key, value] of Object.entries(expected)) {
+      if (found.get(key) !== value) {
+        db.close();
+        throw new StoreError(`The state file ${parameters.path} was written for ${key} ${found.get(key)}, not ${value}.`, {
+          metaMessages: ["Point `dbPath` at another file, or delete this one to re-index from `startBlock`."],
+        });
+      }
+    }
+  }
+  return new KeeperStore(db);
+}
