@@ -853,6 +853,22 @@ export const errorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "weightedSensitivity",
+        "type": "int256"
+      }
+    ],
+    "name": "WeightedSensitivityOutOfRange",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
