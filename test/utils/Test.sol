@@ -24,6 +24,7 @@ abstract contract Test {
 
     error AssertionFailed(string message, int256 left, int256 right);
     error AssertionFailedUint(string message, uint256 left, uint256 right);
+    error BoundMinAboveMax();
 
     function targetContracts() public view returns (address[] memory) {
         return _targetContracts;
@@ -34,14 +35,14 @@ abstract contract Test {
     }
 
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
-        require(min <= max, "bound: min > max");
+        if (min > max) revert BoundMinAboveMax();
         if (x >= min && x <= max) return x;
         uint256 size = max - min + 1;
         return min + (x % size);
     }
 
     function boundInt(int256 x, int256 min, int256 max) internal pure returns (int256) {
-        require(min <= max, "bound: min > max");
+        if (min > max) revert BoundMinAboveMax();
         if (x >= min && x <= max) return x;
         // Distance fits in uint256 because both ends are int256.
         uint256 size = uint256(max - min) + 1;
