@@ -12,7 +12,9 @@ import {RiskRegistry} from "./RiskRegistry.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 import {MarginLib} from "./libraries/MarginLib.sol";
+import {MathLib} from "./libraries/MathLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
+import {WAD} from "./libraries/ConstantsLib.sol";
 
 /// @title MarginVault
 /// @notice Holds multi-token collateral, records positions and cash per account, and computes each account's
@@ -36,6 +38,10 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     mapping(address account => mapping(uint256 collateralId => uint256)) internal _balances;
     mapping(address account => mapping(uint256 market => int256)) internal _positions;
     mapping(address owner => mapping(address operator => bool)) internal _operators;
+
+    /// @dev Unbacked bad debt (WAD USD): shortfalls the insurance fund could not pay, owed by the system and
+    /// repaid first from the fund's future penalty shares.
+    uint256 internal _badDebt;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE, which grants RISK_ADMIN_ROLE and GUARDIAN_ROLE.
     /// @param imFactor_ The initial margin factor (WAD, in [1e18, 10e18]).
@@ -114,6 +120,73 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         IERC20(token).safeTransfer(receiver, amount);
     }
 
+    // ---------------------------------------------------------------- trades
+
+    /// @inheritdoc IMarginVault
+    function settle(address buyer, address seller, uint256 market, uint256 size, uint256 tradePrice)
+        external
+        onlyRole(SETTLER_ROLE)
+        nonReentrant
+    {
+        _checkMarketListed(market);
+        if (size == 0 || tradePrice == 0) revert ErrorsLib.ZeroAmount();
+        if (buyer == seller) revert ErrorsLib.SelfTrade(buyer);
+        int256 s = size.toInt256();
+        if (paused()) {
+            // Risk-reducing only: the buyer must be short and stay <= 0, the seller long and stay >= 0.
+            if (_positions[buyer][market] + s > 0) revert ErrorsLib.TradeAddsRiskWhilePaused(buyer, market);
+            if (_positions[seller][market] - s < 0) revert ErrorsLib.TradeAddsRiskWhilePaused(seller, market);
+        }
+        (int256 buyerEquity, uint256 buyerMm,) = _requirement(buyer);
+        (int256 sellerEquity, uint256 sellerMm,) = _requirement(seller);
+        // Spec §2: the buyer pays mulDown(size, price), the seller receives the same amount.
+        int256 amount = MathLib.mulDown(s, tradePrice.toInt256());
+
+        _moveTrade(buyer, seller, market, s, amount);
+
+        _checkTradeMargin(buyer, buyerEquity, buyerMm);
+        _checkTradeMargin(seller, sellerEquity, sellerMm);
+
+        emit EventsLib.TradeSettled(buyer, seller, market, size, tradePrice, amount);
+    }
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @inheritdoc IMarginVault
+    function liquidate(address account, LiquidationItem[] calldata items)
+        external
+        nonReentrant
+        returns (uint256 penalty)
+    {
+        uint256 n = items.length;
+        if (n == 0) revert ErrorsLib.EmptyLiquidation();
+        if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
+        (int256 equityBefore, uint256 mmBefore,) = _requirement(account);
+        if (equityBefore >= int256(mmBefore)) revert ErrorsLib.AccountHealthy(account, equityBefore, mmBefore);
+
+        // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
+        int256 slackBefore = equityBefore - int256(mmBefore);
+        uint256 notional = _applyItems(account, items, equityBefore >= 0);
+        uint256 fundShare;
+        (penalty, fundShare) = _chargePenalty(account, notional);
+
+        (int256 equityAfter, uint256 mmAfter,) = _requirement(account);
+        uint256 fundTokens;
+        if (equityAfter < 0 && _accounts[account].marketMask == 0) {
+            fundTokens = _settleBadDebt(account, uint256(-equityAfter)); // Safe cast: equityAfter < 0.
+            equityAfter = 0;
+        }
+        int256 slackAfter = equityAfter - int256(mmAfter);
+        if (slackAfter <= slackBefore) {
+            revert ErrorsLib.LiquidationDidNotImproveHealth(account, slackBefore, slackAfter);
+        }
+        _checkInitialMargin(msg.sender);
+
+        emit EventsLib.Liquidated(account, msg.sender, notional, penalty, fundShare);
+
+        if (fundTokens != 0) IERC20(_fundAsset).safeTransferFrom(_insuranceFund, address(this), fundTokens);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IMarginVault
@@ -167,6 +240,199 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     /// @inheritdoc IMarginVault
     function cash(address account) external view returns (int256) {
         return _accounts[account].cash;
+    }
+
+    /// @inheritdoc IMarginVault
+    function insurance() external view returns (address fund, uint256 badDebt) {
+        return (_insuranceFund, _badDebt);
+    }
+
+    // ---------------------------------------------------------------- internal: trades and liquidation
+
+    /// @dev Moves the positions and cash of a trade and checks the market's open-interest cap.
+    function _moveTrade(address buyer, address seller, uint256 market, int256 s, int256 amount) private {
+        MarketConfig storage config = _markets[market];
+        uint256 openInterest = config.openInterest;
+        _updatePosition(buyer, market, s);
+        _updatePosition(seller, market, -s);
+        _updateCash(buyer, -amount);
+        _updateCash(seller, amount);
+        uint256 openInterestAfter = config.openInterest;
+        // A trade that lowers the open interest is accepted even above a cap that was lowered since.
+        if (openInterestAfter > config.openInterestCap && openInterestAfter > openInterest) {
+            revert ErrorsLib.OpenInterestCapExceeded(market, openInterestAfter, config.openInterestCap);
+        }
+
+    }
+
+    /// @dev Spec §5 for one side of a trade, given its equity and maintenance margin before the trade.
+    function _checkTradeMargin(address account, int256 equityBefore, uint256 mmBefore) private view {
+        (int256 equity, uint256 mm, uint256 im) = _requirement(account);
+        if (equity >= int256(im)) return;
+        // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
+        if (mm < mmBefore && equity - int256(mm) >= equityBefore - int256(mmBefore)) return;
+        revert ErrorsLib.InsufficientMargin(account, equity, im);
+    }
+
+    /// @dev Applies the items in order, checking before the last of several that it is needed (skipped for an
+    /// insolvent account). Returns the liquidated notional at oracle prices.
+    function _applyItems(address account, LiquidationItem[] calldata items, bool solvent)
+        private
+        returns (uint256 notional)
+    {
+        uint256 n = items.length;
+        for (uint256 i; i < n; ++i) {
+            if (i == n - 1 && n > 1 && solvent) {
+                LiquidationParams memory params = _liquidation;
+                _checkLastItemNeeded(account, MathLib.mulUp(notional, params.penalty), params.dustThreshold);
+            }
+            LiquidationItem calldata item = items[i];
+            notional += item.collateral ? _seizeCollateral(account, item) : _takeOverPosition(account, item);
+        }
+    }
+
+    /// @dev Charges the penalty on `notional` to `account` and splits it between the caller and the fund.
+    function _chargePenalty(address account, uint256 notional) private returns (uint256 penalty, uint256 fundShare) {
+        LiquidationParams memory params = _liquidation;
+        // Rounds up: the penalty is what the account must pay, in the protocol's favour.
+        penalty = MathLib.mulUp(notional, params.penalty);
+        address fund = _insuranceFund;
+        // Rounds down: the fund's share is taken out of the liquidator's reward, which keeps the rest.
+        fundShare = fund == address(0) ? 0 : penalty * params.fundShare / WAD;
+        // Casts: penalty <= notional / 10 stays far below 2^255 inside the engine's range.
+        _updateCash(account, -int256(penalty));
+        _updateCash(msg.sender, int256(penalty - fundShare));
+        if (fundShare != 0) _creditFund(fund, fundShare);
+    }
+
+    /// @dev Reverts when `account`, charged `penaltySoFar`, is already at initial margin and what it holds is not
+    /// dust: the liquidation's last item is then not needed.
+    function _checkLastItemNeeded(address account, uint256 penaltySoFar, uint256 dustThreshold) private view {
+        (MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices) = _load(account);
+        (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, r, prices);
+        // Cast: the penalty is bounded by the liquidated notional, far below 2^255.
+        equity -= int256(penaltySoFar);
+        if (equity < int256(im)) return;
+        uint256 gross;
+        for (uint256 i; i < p.positions.length; ++i) {
+            gross += MarginLib.abs(MarginLib.notional(p.positions[i], prices));
+        }
+        for (uint256 i; i < p.collateral.length; ++i) {
+            // Cast: collateral values are non-negative.
+            gross += uint256(MarginLib.collateralValue(p.collateral[i], prices));
+        }
+        if (gross >= dustThreshold) revert ErrorsLib.LiquidationExceedsInitialMargin(account, equity, im);
+    }
+
+    /// @dev Moves `item.amount` of `account`'s position in market `item.id` to the caller at the oracle price
+    /// improved by the market's discount. Returns the amount's notional at the oracle price.
+    function _takeOverPosition(address account, LiquidationItem calldata item) private returns (uint256) {
+        uint256 market = item.id;
+        _checkMarketListed(market);
+        int256 size = _positions[account][market];
+        uint256 available = MarginLib.abs(size);
+        if (item.amount == 0 || item.amount > available) {
+            revert ErrorsLib.LiquidationItemTooLarge(false, market, item.amount, available);
+        }
+        uint256 oraclePrice = _price(_markets[market].asset);
+        uint256 discount = _marketDiscount[market];
+        // The liquidator buys a long below the oracle price and sells to a short above it; both round in the
+        // liquidated account's favour (it is the one that may become bad debt).
+        uint256 transferPrice =
+            size > 0 ? MathLib.mulUp(oraclePrice, WAD - discount) : oraclePrice * (WAD + discount) / WAD;
+        // Cast: amount <= |size| < 2^255. The liquidator's signed size takes the account's side.
+        int256 s = size > 0 ? int256(item.amount) : -int256(item.amount);
+        // Spec §2 trade rule between the liquidator (buyer of s) and the account: conserved to the wei.
+        int256 amount = MathLib.mulDown(s, transferPrice.toInt256());
+        _updatePosition(account, market, -s);
+        _updatePosition(msg.sender, market, s);
+        _updateCash(account, amount);
+        _updateCash(msg.sender, -amount);
+        return item.amount * oraclePrice / WAD;
+    }
+
+    /// @dev Moves `item.amount` of `account`'s collateral `item.id` to the caller, who pays its value at the
+    /// oracle price less the collateral's discount. Returns its value at the oracle price.
+    function _seizeCollateral(address account, LiquidationItem calldata item) private returns (uint256) {
+        uint256 id = item.id;
+        uint256 balance = _balances[account][id];
+        if (item.amount == 0 || item.amount > balance) {
+            revert ErrorsLib.LiquidationItemTooLarge(true, id, item.amount, balance);
+        }
+        CollateralConfig storage config = _collaterals[id];
+        uint256 oraclePrice = _price(config.asset);
+        // Rounds up: the liquidated account is paid the higher price.
+        uint256 transferPrice = MathLib.mulUp(oraclePrice, WAD - _collateralDiscount[id]);
+        // Normalising to WAD is exact: decimals <= 18.
+        uint256 units = item.amount * 10 ** (18 - config.decimals);
+        // Rounds down like every collateral value (spec §3); the same amount leaves the liquidator's cash.
+        int256 value = (units * transferPrice / WAD).toInt256();
+
+        unchecked {
+            // Safe: amount <= balance.
+            balance -= item.amount;
+        }
+        _balances[account][id] = balance;
+        if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
+        uint256 liquidatorBalance = _balances[msg.sender][id] + item.amount;
+        _balances[msg.sender][id] = liquidatorBalance;
+        _accounts[msg.sender].collateralMask |= uint16(1 << id);
+        emit EventsLib.CollateralTransferred(
+            account, msg.sender, config.token, item.amount, balance, liquidatorBalance
+        );
+
+        _updateCash(account, value);
+        _updateCash(msg.sender, -value);
+        return units * oraclePrice / WAD;
+    }
+
+    /// @dev The fund's penalty share repays recorded bad debt first; the rest is credited to the fund's cash.
+    function _creditFund(address fund, uint256 share) private {
+        uint256 badDebt = _badDebt;
+        uint256 repaid = share < badDebt ? share : badDebt;
+        if (repaid != 0) {
+            badDebt -= repaid;
+            _badDebt = badDebt;
+            emit EventsLib.BadDebtRepaid(repaid, badDebt);
+        }
+        // Cast: share is bounded by the penalty, far below 2^255.
+        if (share > repaid) _updateCash(fund, int256(share - repaid));
+    }
+
+    /// @dev Pays `account`'s `shortfall` (WAD) so that its equity ends at zero: from the fund's vault cash, then
+    /// from the fund's tokens (1 token = 1 USD; rounded up to whole token units, the excess credited to the fund's
+    /// cash), then as unbacked bad debt. Returns the token units the caller must pull from the fund, last.
+    function _settleBadDebt(address account, uint256 shortfall) private returns (uint256 tokens) {
+        address fund = _insuranceFund;
+        uint256 fromCash;
+        uint256 tokenCredit;
+        if (fund != address(0)) {
+            int256 fundCash = _accounts[fund].cash;
+            // Cast: fundCash > 0 in that branch.
+            if (fundCash > 0) fromCash = uint256(fundCash) < shortfall ? uint256(fundCash) : shortfall;
+            uint256 rest = shortfall - fromCash;
+            if (rest != 0) {
+                IERC20 asset = IERC20(_fundAsset);
+                uint256 scale = 10 ** (18 - _fundAssetDecimals);
+                uint256 available = asset.balanceOf(fund);
+                uint256 allowance = asset.allowance(fund, address(this));
+                if (allowance < available) available = allowance;
+                // Rounds up: the fund pays whole token units, at least the rest.
+                tokens = MathLib.ceilDiv(rest, scale);
+                if (tokens > available) tokens = available;
+                tokenCredit = tokens * scale;
+            }
+        }
+        uint256 backed = fromCash + tokenCredit;
+        uint256 unbacked = backed < shortfall ? shortfall - backed : 0;
+        uint256 badDebt = _badDebt + unbacked;
+        _badDebt = badDebt;
+        // Cast: shortfall = -equity is inside the engine's range.
+        _updateCash(account, int256(shortfall));
+        // The fund's cash pays `fromCash` and keeps the rounding excess of its tokens over the rest.
+        if (backed > shortfall) _updateCash(fund, int256(backed - shortfall) - int256(fromCash));
+        else if (fromCash != 0) _updateCash(fund, -int256(fromCash));
+        emit EventsLib.BadDebtSettled(account, shortfall, fromCash, tokens, unbacked, badDebt);
     }
 
     // ---------------------------------------------------------------- internal: account updates

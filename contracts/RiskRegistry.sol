@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
@@ -20,7 +21,9 @@ import {
     MAX_HAIRCUT,
     MAX_CONTINGENCY,
     MAX_HEARTBEAT,
-    MAX_GRACE_PERIOD
+    MAX_GRACE_PERIOD,
+    MAX_LIQUIDATION_DISCOUNT,
+    MAX_LIQUIDATION_PENALTY
 } from "./libraries/ConstantsLib.sol";
 
 /// @title RiskRegistry
@@ -35,6 +38,15 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     bytes32 public constant RISK_ADMIN_ROLE = keccak256("RISK_ADMIN_ROLE");
     /// @notice May pause and unpause new risk.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice May settle trades (the settlement contract, which authenticates the orders).
+    bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
+
+    /// @dev The liquidation penalty rate and the fund's share of it (WAD), and the dust threshold (WAD USD).
+    struct LiquidationParams {
+        uint64 penalty;
+        uint64 fundShare;
+        uint128 dustThreshold;
+    }
 
     uint256 private constant MAX_PAIRS = MAX_ASSETS * (MAX_ASSETS - 1) / 2;
 
@@ -53,6 +65,14 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     uint64 internal _imFactor;
     address internal _sequencerFeed;
     uint32 internal _gracePeriod;
+
+    LiquidationParams internal _liquidation;
+    mapping(uint256 market => uint256) internal _marketDiscount;
+    mapping(uint256 collateralId => uint256) internal _collateralDiscount;
+    /// @dev The insurance fund and its asset's decimals share a slot, read together when bad debt is covered.
+    address internal _insuranceFund;
+    uint8 internal _fundAssetDecimals;
+    address internal _fundAsset;
 
     constructor(address admin, uint256 imFactor_) {
         if (admin == address(0)) revert ErrorsLib.ZeroAddress();
@@ -195,6 +215,57 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.MarketSet(market, k, openInterestCap);
     }
 
+    // ---------------------------------------------------------------- liquidation
+
+    /// @inheritdoc IMarginVault
+    function setLiquidationDiscount(uint256 market, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
+        _checkMarketListed(market);
+        if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
+        _marketDiscount[market] = discount;
+        emit EventsLib.LiquidationDiscountSet(market, discount);
+    }
+
+    /// @inheritdoc IMarginVault
+    function setCollateralLiquidationDiscount(address token, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
+        uint256 id = _collateralId(token);
+        if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
+        _collateralDiscount[id] = discount;
+        emit EventsLib.CollateralLiquidationDiscountSet(token, discount);
+    }
+
+    /// @inheritdoc IMarginVault
+    function setLiquidationConfig(uint256 penalty, uint256 fundShare, uint256 dustThreshold)
+        external
+        onlyRole(RISK_ADMIN_ROLE)
+    {
+        if (penalty > MAX_LIQUIDATION_PENALTY || fundShare > WAD) {
+            revert ErrorsLib.InvalidLiquidationPenalty(penalty, fundShare);
+        }
+        _liquidation = LiquidationParams({
+            penalty: uint64(penalty), // Safe cast: penalty <= 0.1e18 < 2^64.
+            fundShare: uint64(fundShare), // Safe cast: fundShare <= 1e18 < 2^64.
+            dustThreshold: dustThreshold.toUint128()
+        });
+        emit EventsLib.LiquidationConfigSet(penalty, fundShare, dustThreshold);
+    }
+
+    /// @inheritdoc IMarginVault
+    /// @dev Warning: the fund's asset is valued at 1 USD per whole token when it covers bad debt (the USD
+    /// settlement stablecoin); a depegged asset would cover more or less than it is worth.
+    function setInsuranceFund(address fund) external onlyRole(RISK_ADMIN_ROLE) {
+        address asset;
+        uint8 decimals;
+        if (fund != address(0)) {
+            asset = IERC4626(fund).asset();
+            decimals = IERC20Metadata(asset).decimals();
+            if (decimals > 18) revert ErrorsLib.InvalidFundAsset(asset);
+        }
+        _insuranceFund = fund;
+        _fundAsset = asset;
+        _fundAssetDecimals = decimals;
+        emit EventsLib.InsuranceFundSet(fund, asset);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IMarginVault
@@ -236,6 +307,22 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     /// @inheritdoc IMarginVault
     function sequencer() external view returns (address feed, uint256 gracePeriod) {
         return (_sequencerFeed, _gracePeriod);
+    }
+
+    /// @inheritdoc IMarginVault
+    function liquidationDiscounts(uint256 market, address token)
+        external
+        view
+        returns (uint256 marketDiscount, uint256 collateralDiscount)
+    {
+        _checkMarketListed(market);
+        return (_marketDiscount[market], _collateralDiscount[_collateralId(token)]);
+    }
+
+    /// @inheritdoc IMarginVault
+    function liquidationConfig() external view returns (uint256 penalty, uint256 fundShare, uint256 dustThreshold) {
+        LiquidationParams memory params = _liquidation;
+        return (params.penalty, params.fundShare, params.dustThreshold);
     }
 
     // ---------------------------------------------------------------- internal

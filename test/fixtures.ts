@@ -30,6 +30,8 @@ export async function deployDefault() {
   const [admin, alice, bob, carol] = await ethers.getSigners();
   const deployed = await ignition.deploy(buildPortfolioMarginModule({ ...defaultConfig(), harness: true }));
   const vault = deployed.vault as Contract;
+  const settlement = deployed.settlement as Contract;
+  const insuranceFund = deployed.insuranceFund as Contract;
   const tokens = {
     USDC: deployed.token_USDC as Contract,
     WBTC: deployed.token_WBTC as Contract,
@@ -54,7 +56,7 @@ export async function deployDefault() {
       await (token.connect(user) as Contract).approve(vaultAddress, ethers.MaxUint256);
     }
   }
-  return { vault, tokens, feeds, admin, alice, bob, carol };
+  return { vault, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
 }
 
 /** `amount` whole tokens of `token` in its own units. */

@@ -57,6 +57,15 @@ interface IMarginVault {
         int256[] weightedSensitivities;
     }
 
+    /// @notice One thing a liquidator takes over: `amount` of the account's position in market `id` (WAD base
+    /// units, the absolute size; the liquidator takes the account's side), or, when `collateral` is true,
+    /// `amount` (token units) of its balance of the collateral token whose collateral id is `id`.
+    struct LiquidationItem {
+        bool collateral;
+        uint256 id;
+        uint256 amount;
+    }
+
     // ---------------------------------------------------------------- risk configuration (RISK_ADMIN_ROLE)
 
     /// @notice Lists a risk asset priced by a Chainlink-compatible `feed`. Asset ids are given in listing
@@ -105,6 +114,24 @@ interface IMarginVault {
     /// @notice Changes a market's contingency rate and open-interest cap.
     function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external;
 
+    /// @notice Sets a market's liquidation discount (WAD, <= MAX_LIQUIDATION_DISCOUNT): the liquidator takes a
+    /// long over at `price * (1 - discount)` and a short at `price * (1 + discount)`.
+    function setLiquidationDiscount(uint256 market, uint256 discount) external;
+
+    /// @notice Sets a collateral token's liquidation discount (WAD, <= MAX_LIQUIDATION_DISCOUNT): the liquidator
+    /// buys the token at `price * (1 - discount)`.
+    function setCollateralLiquidationDiscount(address token, uint256 discount) external;
+
+    /// @notice Sets the liquidation penalty rate on the liquidated notional (WAD, <= MAX_LIQUIDATION_PENALTY),
+    /// the insurance fund's share of it (WAD, <= 1e18; the rest goes to the liquidator) and the dust threshold
+    /// (WAD USD) under which a liquidation may take the last of an account rather than stop at initial margin.
+    function setLiquidationConfig(uint256 penalty, uint256 fundShare, uint256 dustThreshold) external;
+
+    /// @notice Sets the insurance fund: an ERC-4626 vault whose asset (the settlement token, <= 18 decimals) it
+    /// lets this vault pull to cover bad debt. Zero disables it (penalties all go to liquidators, bad debt is
+    /// all recorded as unbacked).
+    function setInsuranceFund(address fund) external;
+
     // ---------------------------------------------------------------- guardian (GUARDIAN_ROLE)
 
     /// @notice Stops new risk: deposits and trades that add risk. Never stops liquidations or withdrawals of
@@ -126,6 +153,40 @@ interface IMarginVault {
     /// @notice Withdraws `amount` of `token` from `account` to `receiver`. The caller must be `account` or an
     /// operator it approved, and `account` must have equity >= initial margin afterwards.
     function withdraw(address token, uint256 amount, address account, address receiver) external;
+
+    // ---------------------------------------------------------------- trades (SETTLER_ROLE)
+
+    /// @notice Settles a trade of `size` (WAD base units, > 0) of `market` from `seller` to `buyer` at `price`
+    /// (WAD, > 0): the buyer's position grows by `size` and its cash falls by mulDown(size, price), the seller's
+    /// position and cash move by the exact opposite amounts (spec §2), so cash is conserved to the wei.
+    /// @dev Only the settlement contract (SETTLER_ROLE) calls this, after checking both orders, their
+    /// authorisation and the price band. The vault checks what it owns: a long open interest above the cap is
+    /// refused (unless the trade lowers it); while paused, only a trade that shrinks both positions without
+    /// flipping them is accepted; afterwards each side must pass spec §5: E >= IM, or the trade strictly lowered
+    /// that side's MM and did not lower its E - MM.
+    function settle(address buyer, address seller, uint256 market, uint256 size, uint256 price) external;
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @notice Liquidates `account` (E < MM): the caller takes over each item at the oracle price improved by
+    /// the item's liquidation discount, the account pays a penalty (penalty rate times the liquidated notional at
+    /// oracle prices), split between the caller and the insurance fund.
+    /// @dev Not stopped by a pause. Partial liquidation rule, kept simple and checkable in one pass: items are
+    /// applied in order, and before the last item (when there are several) the account's margin is computed,
+    /// the penalty on the items so far included; if it is already back at E >= IM the last item was not needed
+    /// and the liquidation reverts, unless the account was insolvent (E < 0) before the liquidation or what it
+    /// still holds then (gross notional of its positions plus its collateral value) is below the dust threshold.
+    /// A liquidator therefore never takes more items than needed to restore initial margin; within an item it
+    /// chooses the size (a keeper sizes the last item to what is needed).
+    /// @dev Afterwards the account's E - MM must be higher than before, and the caller must be at or above its
+    /// initial margin. When the account is left with no position and negative equity, the shortfall is paid, in
+    /// order, from the fund's vault cash, from the fund's tokens (pulled into the vault, 1 token = 1 USD of
+    /// cash), and what is left is recorded as unbacked `badDebt` (future fund penalty shares repay it first);
+    /// the account ends at exactly zero equity.
+    /// @param account The account to liquidate (not the caller).
+    /// @param items What to take over, in order (at least one).
+    /// @return penalty The penalty charged to the account (WAD USD).
+    function liquidate(address account, LiquidationItem[] calldata items) external returns (uint256 penalty);
 
     // ---------------------------------------------------------------- views
 
@@ -170,4 +231,16 @@ interface IMarginVault {
 
     /// @notice The L2 sequencer uptime feed (zero when unchecked) and its grace period.
     function sequencer() external view returns (address feed, uint256 gracePeriod);
+
+    /// @notice The liquidation discounts (WAD) of `market` and of collateral `token`.
+    function liquidationDiscounts(uint256 market, address token)
+        external
+        view
+        returns (uint256 marketDiscount, uint256 collateralDiscount);
+
+    /// @notice The liquidation penalty rate, the fund's share of it (WAD) and the dust threshold (WAD USD).
+    function liquidationConfig() external view returns (uint256 penalty, uint256 fundShare, uint256 dustThreshold);
+
+    /// @notice The insurance fund (zero when none) and the unbacked bad debt it still owes (WAD USD).
+    function insurance() external view returns (address fund, uint256 badDebt);
 }

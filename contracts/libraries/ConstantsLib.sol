@@ -21,3 +21,12 @@ uint256 constant MAX_HAIRCUT = WAD;
 uint256 constant MAX_CONTINGENCY = WAD;
 uint256 constant MAX_HEARTBEAT = 7 days;
 uint256 constant MAX_GRACE_PERIOD = 1 days;
+
+/// @dev Bounds of the liquidation parameters: the price improvement a liquidator gets per market or collateral,
+/// and the penalty rate on the liquidated notional.
+uint256 constant MAX_LIQUIDATION_DISCOUNT = 0.2e18;
+uint256 constant MAX_LIQUIDATION_PENALTY = 0.1e18;
+
+/// @dev Bound of the settlement's price band around the oracle price, and the basis-point unit.
+uint256 constant MAX_PRICE_BAND_BPS = 5_000;
+uint256 constant BPS = 10_000;

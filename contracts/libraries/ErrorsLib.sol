@@ -105,4 +105,85 @@ library ErrorsLib {
 
     /// @notice Thrown when an operation would leave the account with equity below its initial margin.
     error InsufficientMargin(address account, int256 equity, uint256 initialMargin);
+
+    // ---------------------------------------------------------------- trades
+
+    /// @notice Thrown when a trade names the same account on both sides.
+    error SelfTrade(address account);
+
+    /// @notice Thrown when a trade would take a market's long open interest above its cap (WAD base units).
+    error OpenInterestCapExceeded(uint256 market, uint256 openInterest, uint256 cap);
+
+    /// @notice Thrown when, while paused, a trade would open or grow `account`'s position in `market` (only
+    /// trades that shrink both sides' positions without flipping them are accepted during a pause).
+    error TradeAddsRiskWhilePaused(address account, uint256 market);
+
+    /// @notice Thrown when an order's signed size has the wrong sign for its side (buy > 0, sell < 0).
+    error InvalidOrderSide(bytes32 orderHash, int256 size);
+
+    /// @notice Thrown when the two orders of a trade name different markets.
+    error MarketMismatch(uint256 buyMarket, uint256 sellMarket);
+
+    /// @notice Thrown when an order is past its expiry (unix seconds).
+    error OrderExpired(bytes32 orderHash, uint256 expiry);
+
+    /// @notice Thrown when an order was cancelled by its account.
+    error OrderIsCancelled(bytes32 orderHash);
+
+    /// @notice Thrown when an order's nonce is below the least nonce its account still accepts.
+    error OrderNonceInvalidated(bytes32 orderHash, uint256 nonce, uint256 minNonce);
+
+    /// @notice Thrown when a fill would take an order's filled amount above its size (a fully filled order
+    /// replayed included).
+    error OrderOverfilled(bytes32 orderHash, uint256 filled, uint256 fill, uint256 size);
+
+    /// @notice Thrown when the trade price is worse than an order's limit (above a buy's, below a sell's).
+    error LimitPriceExceeded(bytes32 orderHash, uint256 limitPrice, uint256 price);
+
+    /// @notice Thrown when the trade price is further from the oracle price than the price band allows.
+    error PriceOutsideBand(uint256 price, uint256 oraclePrice, uint256 bandBps);
+
+    /// @notice Thrown when an order is neither signed by its account (EOA or ERC-1271) nor submitted by the
+    /// account or an operator it approved.
+    error InvalidSignature(bytes32 orderHash, address account);
+
+    /// @notice Thrown when a price band is zero or above MAX_PRICE_BAND_BPS.
+    error InvalidPriceBand(uint256 bandBps);
+
+    /// @notice Thrown when the caller lacks the vault role a call needs.
+    error MissingVaultRole(address caller, bytes32 role);
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @notice Thrown when a liquidation names no item.
+    error EmptyLiquidation();
+
+    /// @notice Thrown when an account tries to liquidate itself.
+    error SelfLiquidation(address account);
+
+    /// @notice Thrown when the account to liquidate is at or above maintenance margin (E >= MM).
+    error AccountHealthy(address account, int256 equity, uint256 maintenanceMargin);
+
+    /// @notice Thrown when a liquidation item asks for more than the account holds (position size or
+    /// collateral balance), or for nothing.
+    error LiquidationItemTooLarge(bool collateral, uint256 id, uint256 amount, uint256 available);
+
+    /// @notice Thrown when the account was already back at initial margin before the last item (the last item
+    /// was not needed), it is solvent and what it still holds is not dust.
+    error LiquidationExceedsInitialMargin(address account, int256 equity, uint256 initialMargin);
+
+    /// @notice Thrown when a liquidation would not raise the account's E - MM.
+    error LiquidationDidNotImproveHealth(address account, int256 slackBefore, int256 slackAfter);
+
+    /// @notice Thrown when a liquidation discount is above MAX_LIQUIDATION_DISCOUNT.
+    error InvalidLiquidationDiscount(uint256 discount);
+
+    /// @notice Thrown when a liquidation penalty is above MAX_LIQUIDATION_PENALTY or a fund share above 1e18.
+    error InvalidLiquidationPenalty(uint256 penalty, uint256 fundShare);
+
+    /// @notice Thrown when the insurance fund's asset has more than 18 decimals.
+    error InvalidFundAsset(address asset);
+
+    /// @notice Thrown when a function only the vault may call is called by anyone else.
+    error OnlyVault(address caller);
 }

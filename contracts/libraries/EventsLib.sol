@@ -59,4 +59,75 @@ library EventsLib {
 
     /// @notice Emitted when `account`'s settled USD cash changes (WAD, signed).
     event CashChanged(address indexed account, int256 delta, int256 cash);
+
+    /// @notice Emitted when collateral moves between two accounts inside the vault (liquidation), with both new
+    /// balances (token units).
+    event CollateralTransferred(
+        address indexed from,
+        address indexed to,
+        address indexed token,
+        uint256 amount,
+        uint256 fromBalance,
+        uint256 toBalance
+    );
+
+    // ---------------------------------------------------------------- trades
+
+    /// @notice Emitted when `size` (WAD base units) of `market` is traded from `seller` to `buyer` at `price`
+    /// (WAD); `cashAmount` = mulDown(size, price) moved from the buyer's cash to the seller's.
+    event TradeSettled(
+        address indexed buyer,
+        address indexed seller,
+        uint256 indexed market,
+        uint256 size,
+        uint256 price,
+        int256 cashAmount
+    );
+
+    /// @notice Emitted when an order is filled by `fill`, taking its filled amount to `filled`.
+    event OrderFilled(bytes32 indexed orderHash, address indexed account, uint256 fill, uint256 filled);
+
+    /// @notice Emitted when an account cancels one order.
+    event OrderCancelled(bytes32 indexed orderHash, address indexed account);
+
+    /// @notice Emitted when an account invalidates every order with a nonce below `minNonce`.
+    event NoncesInvalidated(address indexed account, uint256 minNonce);
+
+    /// @notice Emitted when the settlement's price band changes.
+    event PriceBandSet(uint256 bandBps);
+
+    // ---------------------------------------------------------------- liquidation and insurance
+
+    /// @notice Emitted when the insurance fund changes; `asset` is its settlement token.
+    event InsuranceFundSet(address indexed fund, address indexed asset);
+
+    /// @notice Emitted when the liquidation penalty, the fund's share of it or the dust threshold changes.
+    event LiquidationConfigSet(uint256 penalty, uint256 fundShare, uint256 dustThreshold);
+
+    /// @notice Emitted when a market's liquidation discount changes.
+    event LiquidationDiscountSet(uint256 indexed market, uint256 discount);
+
+    /// @notice Emitted when a collateral token's liquidation discount changes.
+    event CollateralLiquidationDiscountSet(address indexed token, uint256 discount);
+
+    /// @notice Emitted when `liquidator` liquidates `account`: `notional` (WAD, at oracle prices) taken over,
+    /// `penalty` charged to the account, of which `fundShare` went to the insurance fund (or to bad debt).
+    event Liquidated(
+        address indexed account, address indexed liquidator, uint256 notional, uint256 penalty, uint256 fundShare
+    );
+
+    /// @notice Emitted when a liquidation leaves `account` with no position and negative equity: `shortfall`
+    /// (WAD) is paid from the fund's vault cash (`fromFundCash`), from its tokens (`fundTokens`, token units) and
+    /// what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt` is the new total.
+    event BadDebtSettled(
+        address indexed account,
+        uint256 shortfall,
+        uint256 fromFundCash,
+        uint256 fundTokens,
+        uint256 unbacked,
+        uint256 totalBadDebt
+    );
+
+    /// @notice Emitted when the fund's penalty share pays down recorded bad debt.
+    event BadDebtRepaid(uint256 amount, uint256 totalBadDebt);
 }

@@ -8,6 +8,7 @@ import { parseDeploymentConfig, type DeploymentConfig } from "./deploymentConfig
 /** Role ids, as `keccak256("RISK_ADMIN_ROLE")` etc. in RiskRegistry.sol. */
 export const RISK_ADMIN_ROLE = keccakId("RISK_ADMIN_ROLE");
 export const GUARDIAN_ROLE = keccakId("GUARDIAN_ROLE");
+export const SETTLER_ROLE = keccakId("SETTLER_ROLE");
 
 /** The spec's default risk parameters (spec §7), with mock feeds and tokens for local networks. */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../parameters/spec-v1.json", import.meta.url));
@@ -21,7 +22,11 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../parameters/spec-v1.
  *
  * @param config The deployment config (see `deploymentConfig.ts`).
  * @param moduleId The Ignition module id; distinct ids let one network hold several deployments.
- * @returns The module; its results are `vault` plus `feed_<SYMBOL>` and `token_<SYMBOL>` for mocks.
+ * Then deploys the TradeSettlement (granted SETTLER_ROLE, with the config's price band) and, when the config
+ * names its asset, the InsuranceFund, and sets the liquidation parameters and discounts.
+ *
+ * @returns The module; its results are `vault`, `settlement`, `insuranceFund` (when configured) plus
+ * `feed_<SYMBOL>` and `token_<SYMBOL>` for mocks.
  */
 export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = "PortfolioMargin") {
   return buildModule(moduleId, (m) => {
@@ -33,6 +38,7 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
     m.call(vault, "grantRole", [GUARDIAN_ROLE, admin], { id: "grantGuardian" });
 
     const results: Record<string, any> = { vault };
+    const tokensByLabel = new Map<string, any>();
     const assetIds = new Map<string, number>();
     let last: any = grantRisk;
 
@@ -79,10 +85,17 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
         results[`token_${symbol}`] = token;
         label = symbol;
       }
+      tokensByLabel.set(label, token);
       last = m.call(vault, "listCollateral", [token, assetId(collateral.asset), collateral.haircut, collateral.depositCap], {
         id: `listCollateral_${label}`,
         after: [last],
       });
+      if (collateral.liquidationDiscount !== 0n) {
+        last = m.call(vault, "setCollateralLiquidationDiscount", [token, collateral.liquidationDiscount], {
+          id: `collateralDiscount_${label}`,
+          after: [last],
+        });
+      }
     }
 
     config.markets.forEach((market, index) => {
@@ -90,7 +103,36 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
         id: `listMarket_${index}`,
         after: [last],
       });
+      if (market.liquidationDiscount !== 0n) {
+        last = m.call(vault, "setLiquidationDiscount", [index, market.liquidationDiscount], {
+          id: `marketDiscount_${index}`,
+          after: [last],
+        });
+      }
     });
+
+    const settlement = m.contract("TradeSettlement", [vault, config.settlement.priceBandBps], {
+      id: "settlement",
+      after: [last],
+    });
+    results.settlement = settlement;
+    last = m.call(vault, "grantRole", [SETTLER_ROLE, settlement], { id: "grantSettler", after: [last] });
+
+    const { penalty, fundShare, dustThreshold } = config.liquidation;
+    last = m.call(vault, "setLiquidationConfig", [penalty, fundShare, dustThreshold], {
+      id: "setLiquidationConfig",
+      after: [last],
+    });
+
+    if (config.insuranceFund) {
+      const asset = tokensByLabel.get(config.insuranceFund.asset);
+      if (asset === undefined) {
+        throw new Error(`deployment config: insurance fund asset "${config.insuranceFund.asset}" is not a listed collateral`);
+      }
+      const insuranceFund = m.contract("InsuranceFund", [asset, vault], { id: "insuranceFund", after: [last] });
+      results.insuranceFund = insuranceFund;
+      last = m.call(vault, "setInsuranceFund", [insuranceFund], { id: "setInsuranceFund", after: [last] });
+    }
 
     return results;
   });

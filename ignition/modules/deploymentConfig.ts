@@ -43,13 +43,38 @@ export const deploymentConfigSchema = z.object({
         asset: z.string(),
         haircut: integer,
         depositCap: integer,
+        /** Liquidation discount (WAD, <= 0.2e18): a liquidator buys the token at price * (1 - discount). */
+        liquidationDiscount: integer.default(0n),
       }),
     )
     .default([]),
   /** Perpetual markets in id order; `openInterestCap` in WAD base units. */
   markets: z
-    .array(z.object({ symbol: z.string().optional(), asset: z.string(), k: integer, openInterestCap: integer }))
+    .array(
+      z.object({
+        symbol: z.string().optional(),
+        asset: z.string(),
+        k: integer,
+        openInterestCap: integer,
+        /** Liquidation discount (WAD, <= 0.2e18): longs are taken over at price * (1 - d), shorts at (1 + d). */
+        liquidationDiscount: integer.default(0n),
+      }),
+    )
     .default([]),
+  /** Trade settlement: the price band around the oracle price, in basis points (0, 5000]. */
+  settlement: z.object({ priceBandBps: count }).default({ priceBandBps: 500 }),
+  /**
+   * Liquidation: penalty rate on the liquidated notional (WAD, <= 0.1e18), the insurance fund's share of it
+   * (WAD, <= 1e18) and the dust threshold (WAD USD) below which a liquidation may take the rest of an account.
+   */
+  liquidation: z
+    .object({ penalty: integer, fundShare: integer, dustThreshold: integer })
+    .default({ penalty: 0n, fundShare: 0n, dustThreshold: 0n }),
+  /**
+   * The insurance fund's asset: the symbol of a mock collateral token or a collateral token address. Omitted or
+   * null: no fund is deployed.
+   */
+  insuranceFund: z.object({ asset: z.string() }).nullish(),
   /** Deploy the test harness (state setters) instead of the vault. Tests only. */
   harness: z.boolean().default(false),
 });

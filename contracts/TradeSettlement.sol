@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {IMarginVault} from "./interfaces/IMarginVault.sol";
+import {ITradeSettlement} from "./interfaces/ITradeSettlement.sol";
+import {ErrorsLib} from "./libraries/ErrorsLib.sol";
+import {EventsLib} from "./libraries/EventsLib.sol";
+import {BPS, MAX_PRICE_BAND_BPS} from "./libraries/ConstantsLib.sol";
+
+/// @title TradeSettlement
+/// @notice Order authentication and bookkeeping for the MarginVault, which it calls through its SETTLER_ROLE
+/// entry `settle`. Kept apart from the vault so that the vault's bytecode stays under the size limit.
+/// @dev Entry points follow one order: validate, update, compute, emit, call the vault.
+contract TradeSettlement is ITradeSettlement, EIP712 {
+    bytes32 internal constant ORDER_TYPEHASH = keccak256(
+        "Order(address account,uint256 market,int256 size,uint256 limitPrice,uint256 nonce,uint256 expiry)"
+    );
+    bytes32 internal constant RISK_ADMIN_ROLE = keccak256("RISK_ADMIN_ROLE");
+
+    /// @inheritdoc ITradeSettlement
+    address public immutable vault;
+
+    /// @inheritdoc ITradeSettlement
+    mapping(bytes32 orderHash => uint256) public filled;
+    /// @inheritdoc ITradeSettlement
+    mapping(bytes32 orderHash => bool) public cancelled;
+    /// @inheritdoc ITradeSettlement
+    mapping(address account => uint256) public minNonce;
+    /// @inheritdoc ITradeSettlement
+    uint256 public priceBand;
+
+    /// @param vault_ The vault, which must grant this contract SETTLER_ROLE.
+    /// @param bandBps The initial price band (basis points).
+    constructor(address vault_, uint256 bandBps) EIP712("PortfolioMargin TradeSettlement", "1") {
+        if (vault_ == address(0)) revert ErrorsLib.ZeroAddress();
+        vault = vault_;
+        _setPriceBand(bandBps);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function settleTrade(
+        Order calldata buy,
+        bytes calldata buySignature,
+        Order calldata sell,
+        bytes calldata sellSignature,
+        uint256 size,
+        uint256 price
+    ) external {
+        if (buy.market != sell.market) revert ErrorsLib.MarketMismatch(buy.market, sell.market);
+        if (size == 0) revert ErrorsLib.ZeroAmount();
+        bytes32 buyHash = hashOrder(buy);
+        bytes32 sellHash = hashOrder(sell);
+        if (buy.size <= 0) revert ErrorsLib.InvalidOrderSide(buyHash, buy.size);
+        if (sell.size >= 0) revert ErrorsLib.InvalidOrderSide(sellHash, sell.size);
+        if (price > buy.limitPrice) revert ErrorsLib.LimitPriceExceeded(buyHash, buy.limitPrice, price);
+        if (price < sell.limitPrice) revert ErrorsLib.LimitPriceExceeded(sellHash, sell.limitPrice, price);
+        _checkPriceBand(buy.market, price);
+        uint256 buyFilled = _fill(buy, buyHash, buySignature, size);
+        uint256 sellFilled = _fill(sell, sellHash, sellSignature, size);
+
+        emit EventsLib.OrderFilled(buyHash, buy.account, size, buyFilled);
+        emit EventsLib.OrderFilled(sellHash, sell.account, size, sellFilled);
+
+        IMarginVault(vault).settle(buy.account, sell.account, buy.market, size, price);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function cancelOrder(Order calldata order) external {
+        _checkCaller(order.account);
+        bytes32 orderHash = hashOrder(order);
+        cancelled[orderHash] = true;
+        emit EventsLib.OrderCancelled(orderHash, order.account);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function invalidateNonces(uint256 newMinNonce) external {
+        uint256 current = minNonce[msg.sender];
+        if (newMinNonce <= current) revert ErrorsLib.OrderNonceInvalidated(bytes32(0), newMinNonce, current);
+        minNonce[msg.sender] = newMinNonce;
+        emit EventsLib.NoncesInvalidated(msg.sender, newMinNonce);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function setPriceBand(uint256 bandBps) external {
+        if (!IAccessControl(vault).hasRole(RISK_ADMIN_ROLE, msg.sender)) {
+            revert ErrorsLib.MissingVaultRole(msg.sender, RISK_ADMIN_ROLE);
+        }
+        _setPriceBand(bandBps);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function hashOrder(Order calldata order) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    ORDER_TYPEHASH,
+                    order.account,
+                    order.market,
+                    order.size,
+                    order.limitPrice,
+                    order.nonce,
+                    order.expiry
+                )
+            )
+        );
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Checks one order and records `fill` against it. Returns its new filled amount.
+    function _fill(Order calldata order, bytes32 orderHash, bytes calldata signature, uint256 fill)
+        private
+        returns (uint256 total)
+    {
+        if (block.timestamp > order.expiry) revert ErrorsLib.OrderExpired(orderHash, order.expiry);
+        if (cancelled[orderHash]) revert ErrorsLib.OrderIsCancelled(orderHash);
+        uint256 least = minNonce[order.account];
+        if (order.nonce < least) revert ErrorsLib.OrderNonceInvalidated(orderHash, order.nonce, least);
+        // Cast: |size| of an int256 fits in uint256 (the sign was checked, so size != type(int256).min matters
+        // only for sells, whose negation is checked).
+        uint256 orderSize = order.size > 0 ? uint256(order.size) : uint256(-order.size);
+        uint256 before = filled[orderHash];
+        total = before + fill;
+        if (total > orderSize) revert ErrorsLib.OrderOverfilled(orderHash, before, fill, orderSize);
+        if (
+            msg.sender != order.account && !IMarginVault(vault).isOperator(order.account, msg.sender)
+                && !SignatureChecker.isValidSignatureNow(order.account, orderHash, signature)
+        ) revert ErrorsLib.InvalidSignature(orderHash, order.account);
+        filled[orderHash] = total;
+    }
+
+    /// @dev Reverts unless |price - oracle| <= oracle * band / 10,000.
+    function _checkPriceBand(uint256 market, uint256 price) private view {
+        IMarginVault v = IMarginVault(vault);
+        uint256 oraclePrice = v.price(v.marketConfig(market).asset);
+        uint256 distance = price > oraclePrice ? price - oraclePrice : oraclePrice - price;
+        // Compared as products so that no rounding widens the band.
+        if (distance * BPS > oraclePrice * priceBand) {
+            revert ErrorsLib.PriceOutsideBand(price, oraclePrice, priceBand);
+        }
+    }
+
+    function _checkCaller(address account) private view {
+        if (msg.sender != account && !IMarginVault(vault).isOperator(account, msg.sender)) {
+            revert ErrorsLib.Unauthorized(msg.sender, account);
+        }
+    }
+
+    function _setPriceBand(uint256 bandBps) private {
+        if (bandBps == 0 || bandBps > MAX_PRICE_BAND_BPS) revert ErrorsLib.InvalidPriceBand(bandBps);
+        priceBand = bandBps;
+        emit EventsLib.PriceBandSet(bandBps);
+    }
+}
