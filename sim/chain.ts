@@ -1,0 +1,223 @@
+/**
+ * The protocol on the local node: deployment through the Ignition module (spec §7 defaults, mock feeds and
+ * tokens), feeds, funding of the market maker, the keeper and the insurance fund, and accounts opened with
+ * real EIP-712 signed orders settled by TradeSettlement against the market maker.
+ */
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
+import { HDNodeWallet, Wallet, id as keccakId, type Contract, type JsonRpcProvider, type Signer } from "ethers";
+
+import { buildPortfolioMarginModule } from "../ignition/modules/PortfolioMargin.js";
+import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
+import type { AccountPlan } from "./portfolios.js";
+import type { RiskModel } from "./riskModel.js";
+
+/** The Ignition deployment id of the demonstration (its journal is removed before and after each run). */
+export const DEPLOYMENT_ID = "local-sim";
+
+/** Hardhat's default development mnemonic: the node's unlocked accounts (public test keys, never real funds). */
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The deployed protocol. */
+export interface Protocol {
+  provider: JsonRpcProvider;
+  admin: Signer;
+  marketMaker: Signer;
+  keeper: Signer;
+  /** The keeper's private key (a Hardhat default test key), handed to the keeper process by environment. */
+  keeperPrivateKey: string;
+  vault: Contract;
+  settlement: Contract;
+  insuranceFund: Contract;
+  /** Feeds by asset symbol, tokens by collateral index of the model. */
+  feeds: Record<string, Contract>;
+  tokens: Contract[];
+  chainId: bigint;
+  deployBlock: number;
+}
+
+/** Removes the demonstration's Ignition journal (the node is new each run, so the journal never applies). */
+export function removeDeploymentJournal(root = process.cwd()): void {
+  rmSync(path.join(root, "ignition", "deployments", DEPLOYMENT_ID), { recursive: true, force: true });
+}
+
+/**
+ * Deploys the protocol on the node at `url` with `config` through the Ignition module.
+ *
+ * @returns Contracts and the signers of the admin (#0), market maker (#1) and keeper (#2).
+ */
+export async function deployProtocol(url: string, config: DeploymentConfig, model: RiskModel): Promise<Protocol> {
+  const connection = await network.connect({ network: "localhost", override: { url } });
+  const { ethers, ignition } = connection;
+  const [admin, marketMaker, keeper] = await ethers.getSigners();
+  const deployBlock = await ethers.provider.getBlockNumber();
+  removeDeploymentJournal();
+  const deployed = await ignition.deploy(buildPortfolioMarginModule(config), { deploymentId: DEPLOYMENT_ID });
+  removeDeploymentJournal();
+  const keeperWallet = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/2");
+  if (keeperWallet.address !== keeper!.address) throw new Error("the node's account #2 is not Hardhat's default test account");
+  const feeds: Record<string, Contract> = {};
+  for (const symbol of model.assets) feeds[symbol] = deployed[`feed_${symbol}`] as Contract;
+  return {
+    provider: ethers.provider as unknown as JsonRpcProvider,
+    admin: admin!,
+    marketMaker: marketMaker!,
+    keeper: keeper!,
+    keeperPrivateKey: keeperWallet.privateKey,
+    vault: deployed.vault as Contract,
+    settlement: deployed.settlement as Contract,
+    insuranceFund: deployed.insuranceFund as Contract,
+    feeds,
+    tokens: model.collaterals.map((c) => deployed[`token_${c.symbol}`] as Contract),
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    deployBlock,
+  };
+}
+
+/** EIP-712 types of ITradeSettlement.Order. */
+export const ORDER_TYPES = {
+  Order: [
+    { name: "account", type: "address" },
+    { name: "market", type: "uint256" },
+    { name: "size", type: "int256" },
+    { name: "limitPrice", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "expiry", type: "uint256" },
+  ],
+};
+
+/** An order as TradeSettlement hashes it. */
+export interface Order {
+  account: string;
+  market: bigint;
+  size: bigint;
+  limitPrice: bigint;
+  nonce: bigint;
+  expiry: bigint;
+}
+
+/** The wallet of demonstration account `index`: a key derived from a fixed label (test-only keys). */
+export function accountWallet(index: number): Wallet {
+  return new Wallet(keccakId(`portfolio-margin local demo account ${index}`));
+}
+
+const GAS = { settle: 2_500_000n, deposit: 400_000n, feed: 100_000n } as const;
+
+/** Sends a transaction and fails with `what` when it reverts. */
+async function send(what: string, tx: Promise<{ wait(): Promise<unknown> }>): Promise<void> {
+  try {
+    const sent = await tx;
+    await sent.wait();
+  } catch (error) {
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, { cause: error });
+  }
+}
+
+/** Sets every feed to `answers` (8-decimal answers by asset symbol; USD is left at 1). */
+export async function setFeeds(protocol: Protocol, answers: Record<string, bigint>, wait = true): Promise<void> {
+  const pending = [];
+  for (const [symbol, answer] of Object.entries(answers)) {
+    const feed = protocol.feeds[symbol];
+    if (feed === undefined) throw new Error(`no feed for ${symbol}`);
+    const tx = (feed.connect(protocol.admin) as Contract).setAnswer(answer, { gasLimit: GAS.feed });
+    pending.push(wait ? await send(`setAnswer ${symbol}`, tx) : await tx);
+  }
+}
+
+/** Mints `amount` of collateral `index` to the admin and approves `spender` for it. */
+async function mintAndApprove(protocol: Protocol, index: number, amount: bigint, spender: string): Promise<void> {
+  const token = protocol.tokens[index]!.connect(protocol.admin) as Contract;
+  await send("mint", token.mint(await protocol.admin.getAddress(), amount));
+  await send("approve", token.approve(spender, amount));
+}
+
+/** Options of `fundParticipants`. */
+export interface FundParticipantsParameters {
+  protocol: Protocol;
+  model: RiskModel;
+  /** USD (whole) of USDC for the market maker, the keeper and the insurance fund. */
+  marketMakerUsd: bigint;
+  keeperUsd: bigint;
+  insuranceFundUsd: bigint;
+}
+
+/** Deposits USDC for the market maker and the keeper in the vault, and seeds the insurance fund (ERC-4626). */
+export async function fundParticipants(parameters: FundParticipantsParameters): Promise<void> {
+  const { protocol, model } = parameters;
+  const usdc = model.collateralOf["USD"]!;
+  const unit = 10n ** BigInt(model.collaterals[usdc]!.decimals);
+  const vaultAddress = await protocol.vault.getAddress();
+  const vault = protocol.vault.connect(protocol.admin) as Contract;
+  const token = await protocol.tokens[usdc]!.getAddress();
+  await mintAndApprove(protocol, usdc, (parameters.marketMakerUsd + parameters.keeperUsd) * unit, vaultAddress);
+  await send("deposit (market maker)", vault.deposit(token, parameters.marketMakerUsd * unit, await protocol.marketMaker.getAddress(), { gasLimit: GAS.deposit }));
+  await send("deposit (keeper)", vault.deposit(token, parameters.keeperUsd * unit, await protocol.keeper.getAddress(), { gasLimit: GAS.deposit }));
+  const fundAddress = await protocol.insuranceFund.getAddress();
+  await mintAndApprove(protocol, usdc, parameters.insuranceFundUsd * unit, fundAddress);
+  const fund = protocol.insuranceFund.connect(protocol.admin) as Contract;
+  await send("insurance fund deposit", fund.deposit(parameters.insuranceFundUsd * unit, await protocol.admin.getAddress()));
+}
+
+/** Options of `openAccounts`. */
+export interface OpenAccountsParameters {
+  protocol: Protocol;
+  model: RiskModel;
+  plans: readonly AccountPlan[];
+  /** WAD prices by asset id (the feeds' current answers): every fill trades at the oracle price. */
+  prices: bigint[];
+  /** Called after each account is open. */
+  onAccount?: (plan: AccountPlan, address: string) => void;
+}
+
+/**
+ * Opens every planned account: the admin deposits its collateral for it (a deposit may be made for any
+ * account), then each leg is one order signed by the account (EIP-712) and one by the market maker (the
+ * caller, so its signature may be empty), filled in the plan's chunks by `settleTrade` at the oracle price.
+ *
+ * @returns The accounts' addresses, in plan order.
+ */
+export async function openAccounts(parameters: OpenAccountsParameters): Promise<string[]> {
+  const { protocol, model, plans, prices } = parameters;
+  const vaultAddress = await protocol.vault.getAddress();
+  const settlementAddress = await protocol.settlement.getAddress();
+  const mmAddress = await protocol.marketMaker.getAddress();
+  const domain = { name: "PortfolioMargin TradeSettlement", version: "1", chainId: protocol.chainId, verifyingContract: settlementAddress };
+
+  const totals = model.collaterals.map(() => 0n);
+  for (const plan of plans) for (const d of plan.deposits) totals[d.collateral] = totals[d.collateral]! + d.units;
+  for (let i = 0; i < totals.length; i++) if (totals[i]! > 0n) await mintAndApprove(protocol, i, totals[i]!, vaultAddress);
+  const tokenAddresses = await Promise.all(protocol.tokens.map((t) => t.getAddress()));
+
+  const vault = protocol.vault.connect(protocol.admin) as Contract;
+  const settlement = protocol.settlement.connect(protocol.marketMaker) as Contract;
+  const latest = await protocol.provider.getBlock("latest");
+  const expiry = BigInt(latest!.timestamp + 30 * 86_400);
+  let mmNonce = 1n;
+  const addresses: string[] = [];
+
+  for (const plan of plans) {
+    const wallet = accountWallet(plan.index);
+    addresses.push(wallet.address);
+    for (const d of plan.deposits) {
+      await send(`deposit for account ${plan.index}`, vault.deposit(tokenAddresses[d.collateral]!, d.units, wallet.address, { gasLimit: GAS.deposit }));
+    }
+    const legOrders = await Promise.all(
+      plan.legs.map(async (leg, i) => {
+        const price = prices[model.markets[leg.market]!.asset]!;
+        const mine: Order = { account: wallet.address, market: BigInt(leg.market), size: leg.size, limitPrice: price, nonce: BigInt(i + 1), expiry };
+        const theirs: Order = { account: mmAddress, market: BigInt(leg.market), size: -leg.size, limitPrice: price, nonce: mmNonce++, expiry };
+        return { mine, theirs, signature: await wallet.signTypedData(domain, ORDER_TYPES, mine), price };
+      }),
+    );
+    for (const fill of plan.fills) {
+      const { mine, theirs, signature, price } = legOrders[fill.leg]!;
+      const accountBuys = fill.size > 0n;
+      const size = accountBuys ? fill.size : -fill.size;
+      const [buy, buySig, sell, sellSig] = accountBuys ? [mine, signature, theirs, "0x"] : [theirs, "0x", mine, signature];
+      await send(`trade of account ${plan.index} (${plan.description})`, settlement.settleTrade(buy, buySig, sell, sellSig, size, price, { gasLimit: GAS.settle }));
+    }
+    parameters.onAccount?.(plan, wallet.address);
+  }
+  return addresses;
+}

@@ -1,0 +1,178 @@
+/**
+ * The replay: daily closes interpolated into one oracle update per block (every feed in every block), mined one
+ * block per step with automine off, so that the keeper's transactions land in the next block as on a real chain.
+ * After each block the vault's events update the ledger and every account is evaluated with the margin twin:
+ * that measures when accounts fall under maintenance margin and how many blocks the keeper takes.
+ */
+import type { Contract } from "ethers";
+
+import { answerToWad, interpolateCloses, toFeedAnswer, type InterpolationMode } from "./interpolate.js";
+import type { KeeperProcess } from "./keeper.js";
+import type { VaultLedger } from "./ledger.js";
+import type { PortfolioType } from "./portfolios.js";
+import type { PriceWindow } from "./prices.js";
+import { marginOf, type RiskModel } from "./riskModel.js";
+import { setFeeds, type Protocol } from "./chain.js";
+
+/** An account the replay follows. */
+export interface TrackedAccount {
+  address: string;
+  type: PortfolioType | "market maker" | "keeper";
+}
+
+/** Equity and MM of one group of accounts at each step (USD). */
+export interface GroupSeries {
+  equity: number[];
+  mm: number[];
+  /** Accounts under MM (E < MM). */
+  under: number[];
+}
+
+/** One liquidation as the replay saw it. */
+export interface ReplayLiquidation {
+  block: number;
+  step: number;
+  account: string;
+  type: TrackedAccount["type"];
+  notional: bigint;
+  penalty: bigint;
+  fundShare: bigint;
+  /** Blocks from the first block of the account's E < MM episode to this liquidation (null: never seen under MM). */
+  delayBlocks: number | null;
+}
+
+/** What the replay recorded. */
+export interface ReplayRecord {
+  steps: number;
+  stepsPerDay: number;
+  /** Block number and date label of each step (drain blocks included). */
+  blocks: number[];
+  labels: string[];
+  /** USD price of each asset at each step. */
+  prices: Record<string, number[]>;
+  series: Record<string, GroupSeries>;
+  liquidations: ReplayLiquidation[];
+  /** First block each account was seen under MM. */
+  firstUnder: Map<string, number>;
+  drainBlocks: number;
+}
+
+/** Options of `replay`. */
+export interface ReplayParameters {
+  protocol: Protocol;
+  model: RiskModel;
+  ledger: VaultLedger;
+  window: PriceWindow;
+  stepsPerDay: number;
+  mode: InterpolationMode;
+  /** Wall time given to the keeper after each block, in ms. */
+  blockMs: number;
+  /** Extra blocks after the last close while accounts are still under MM. */
+  maxDrainBlocks: number;
+  accounts: readonly TrackedAccount[];
+  keeper: KeeperProcess | null;
+  onStep?: (step: number, total: number, info: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Prices of every step by asset: the window's closes interpolated. */
+export function stepPrices(window: PriceWindow, stepsPerDay: number, mode: InterpolationMode): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const a of window.assets) out[a] = interpolateCloses(window.closes[a]!, stepsPerDay, mode);
+  return out;
+}
+
+/**
+ * Replays the window on the node. Leaves automine off (the caller stops the node).
+ *
+ * @returns Everything the report needs.
+ */
+export async function replay(parameters: ReplayParameters): Promise<ReplayRecord> {
+  const { protocol, model, ledger, window, stepsPerDay, accounts } = parameters;
+  const provider = protocol.provider;
+  const vaultAddress = await (protocol.vault as Contract).getAddress();
+  const prices = stepPrices(window, stepsPerDay, parameters.mode);
+  const steps = prices[window.assets[0]!]!.length;
+  const groups = [...new Set(accounts.map((a) => a.type))];
+  const record: ReplayRecord = {
+    steps,
+    stepsPerDay,
+    blocks: [],
+    labels: [],
+    prices: Object.fromEntries(window.assets.map((a) => [a, [] as number[]])),
+    series: Object.fromEntries(groups.map((g) => [g, { equity: [], mm: [], under: [] }])),
+    liquidations: [],
+    firstUnder: new Map(),
+    drainBlocks: 0,
+  };
+  const typeOf = new Map(accounts.map((a) => [a.address.toLowerCase(), a.type]));
+  const underSince = new Map<string, number>();
+  let answers: Record<string, bigint> = {};
+
+  await provider.send("evm_setAutomine", [false]);
+  const block = async (step: number, label: string): Promise<number> => {
+    await setFeeds(protocol, answers, false);
+    await provider.send("evm_mine", []);
+    const number = await provider.getBlockNumber();
+    const logs = await provider.getLogs({ address: vaultAddress, fromBlock: number, toBlock: number });
+    const seen = ledger.liquidations.length;
+    ledger.apply(logs);
+    for (const l of ledger.liquidations.slice(seen)) {
+      const since = underSince.get(l.account);
+      record.liquidations.push({
+        block: l.block,
+        step,
+        account: l.account,
+        type: typeOf.get(l.account) ?? "keeper",
+        notional: l.notional,
+        penalty: l.penalty,
+        fundShare: l.fundShare,
+        delayBlocks: since === undefined ? null : l.block - since,
+      });
+    }
+    const wad = model.assets.map((a) => (a === "USD" ? 10n ** 18n : answerToWad(answers[a]!)));
+    const totals = new Map(groups.map((g) => [g, { equity: 0, mm: 0, under: 0 }]));
+    for (const account of accounts) {
+      const key = account.address.toLowerCase();
+      const m = marginOf(model, ledger.state(key), wad);
+      const t = totals.get(account.type)!;
+      t.equity += Number(m.equity) / 1e18;
+      t.mm += Number(m.maintenanceMargin) / 1e18;
+      if (m.equity < m.maintenanceMargin) {
+        t.under++;
+        if (!underSince.has(key)) underSince.set(key, number);
+        if (!record.firstUnder.has(key)) record.firstUnder.set(key, number);
+      } else {
+        underSince.delete(key);
+      }
+    }
+    for (const [g, t] of totals) {
+      record.series[g]!.equity.push(t.equity);
+      record.series[g]!.mm.push(t.mm);
+      record.series[g]!.under.push(t.under);
+    }
+    record.blocks.push(number);
+    record.labels.push(label);
+    for (const a of window.assets) record.prices[a]!.push(Number(answers[a]!) / 1e8);
+    return number;
+  };
+
+  const keeperNote = () => (parameters.keeper?.exit ? " (keeper stopped)" : "");
+  for (let s = 0; s < steps; s++) {
+    answers = Object.fromEntries(window.assets.map((a) => [a, toFeedAnswer(prices[a]![s]!)]));
+    const day = window.dates[Math.floor(s / stepsPerDay)]!;
+    await block(s, day);
+    const under = [...underSince.keys()].filter((k) => typeOf.get(k) !== undefined).length;
+    parameters.onStep?.(s + 1, steps, `${day} under MM ${under}, liquidations ${record.liquidations.length}${keeperNote()}`);
+    await sleep(parameters.blockMs);
+  }
+  // Give the keeper the blocks it still needs at the last prices (feeds refreshed each block).
+  const last = window.dates[window.dates.length - 1]!;
+  for (let d = 0; d < parameters.maxDrainBlocks && underSince.size > 0 && !parameters.keeper?.exit; d++) {
+    await block(steps - 1, last);
+    record.drainBlocks++;
+    await sleep(parameters.blockMs);
+  }
+  return record;
+}
