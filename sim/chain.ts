@@ -3,7 +3,7 @@
  * tokens), feeds, funding of the market maker, the keeper and the insurance fund, and accounts opened with
  * real EIP-712 signed orders settled by TradeSettlement against the market maker.
  */
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { network } from "hardhat";
 import { HDNodeWallet, Wallet, id as keccakId, type Contract, type JsonRpcProvider, type Signer } from "ethers";
@@ -39,7 +39,10 @@ export interface Protocol {
 
 /** Removes the demonstration's Ignition journal (the node is new each run, so the journal never applies). */
 export function removeDeploymentJournal(root = process.cwd()): void {
-  rmSync(path.join(root, "ignition", "deployments", DEPLOYMENT_ID), { recursive: true, force: true });
+  const deployments = path.join(root, "ignition", "deployments");
+  rmSync(path.join(deployments, DEPLOYMENT_ID), { recursive: true, force: true });
+  // Ignition creates the parent directory; leave it only when it holds other deployments.
+  if (existsSync(deployments) && readdirSync(deployments).length === 0) rmdirSync(deployments);
 }
 
 /**
