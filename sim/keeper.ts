@@ -92,3 +92,40 @@ export function startKeeperRun(configPath: string, privateKey: string, logFile: 
   child.on("exit", (code, signal) => (keeper.exit = { code, signal }));
   return keeper;
 }
+
+/**
+ * The keeper's `keeper_last_block_processed` gauge from its Prometheus endpoint, or null when the endpoint does
+ * not answer or does not have it.
+ *
+ * @param metricsUrl e.g. `http://127.0.0.1:9464/metrics`.
+ */
+export async function keeperLastBlock(metricsUrl: string): Promise<number | null> {
+  try {
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) });
+    if (!response.ok) return null;
+    const match = /^keeper_last_block_processed(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$/m.exec(await response.text());
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the keeper has processed `block` (its gauge), it exits, or `timeoutMs` passes; gives up after
+ * `probeMs` when the gauge was never readable.
+ *
+ * @returns Whether the keeper reported the block.
+ */
+export async function waitForKeeper(keeper: KeeperProcess, metricsUrl: string, block: number, timeoutMs: number, probeMs = timeoutMs): Promise<boolean> {
+  const started = Date.now();
+  let seen = false;
+  while (keeper.exit === null) {
+    const last = await keeperLastBlock(metricsUrl);
+    if (last !== null && last >= block) return true;
+    seen ||= last !== null;
+    const elapsed = Date.now() - started;
+    if (elapsed >= timeoutMs || (!seen && elapsed >= probeMs)) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}

@@ -7,7 +7,7 @@
 import type { Contract } from "ethers";
 
 import { answerToWad, interpolateCloses, toFeedAnswer, type InterpolationMode } from "./interpolate.js";
-import type { KeeperProcess } from "./keeper.js";
+import { waitForKeeper, type KeeperProcess } from "./keeper.js";
 import type { VaultLedger } from "./ledger.js";
 import type { PortfolioType } from "./portfolios.js";
 import type { PriceWindow } from "./prices.js";
@@ -55,6 +55,8 @@ export interface ReplayRecord {
   /** First block each account was seen under MM. */
   firstUnder: Map<string, number>;
   drainBlocks: number;
+  /** Blocks the keeper did not report as processed within the timeout. */
+  keeperLate: number;
 }
 
 /** Options of `replay`. */
@@ -65,8 +67,11 @@ export interface ReplayParameters {
   window: PriceWindow;
   stepsPerDay: number;
   mode: InterpolationMode;
-  /** Wall time given to the keeper after each block, in ms. */
+  /** Wall time given to the keeper after it has processed each block (to send its liquidations), in ms. */
   blockMs: number;
+  /** The keeper's metrics URL and how long to wait for it to process each block, in ms (fixed pacing without it). */
+  keeperMetricsUrl: string | null;
+  keeperTimeoutMs: number;
   /** Extra blocks after the last close while accounts are still under MM. */
   maxDrainBlocks: number;
   accounts: readonly TrackedAccount[];
@@ -105,6 +110,7 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
     liquidations: [],
     firstUnder: new Map(),
     drainBlocks: 0,
+    keeperLate: 0,
   };
   const typeOf = new Map(accounts.map((a) => [a.address.toLowerCase(), a.type]));
   const underSince = new Map<string, number>();
@@ -158,21 +164,29 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
     return number;
   };
 
+  /** Lets the keeper see block `number` and send its liquidations before the next block is mined. */
+  const pace = async (number: number) => {
+    const { keeper, keeperMetricsUrl } = parameters;
+    if (keeper !== null && keeper.exit === null && keeperMetricsUrl !== null) {
+      if (!(await waitForKeeper(keeper, keeperMetricsUrl, number, parameters.keeperTimeoutMs))) record.keeperLate++;
+    }
+    await sleep(parameters.blockMs);
+  };
   const keeperNote = () => (parameters.keeper?.exit ? " (keeper stopped)" : "");
   for (let s = 0; s < steps; s++) {
     answers = Object.fromEntries(window.assets.map((a) => [a, toFeedAnswer(prices[a]![s]!)]));
     const day = window.dates[Math.floor(s / stepsPerDay)]!;
-    await block(s, day);
+    const number = await block(s, day);
     const under = [...underSince.keys()].filter((k) => typeOf.get(k) !== undefined).length;
     parameters.onStep?.(s + 1, steps, `${day} under MM ${under}, liquidations ${record.liquidations.length}${keeperNote()}`);
-    await sleep(parameters.blockMs);
+    await pace(number);
   }
   // Give the keeper the blocks it still needs at the last prices (feeds refreshed each block).
   const last = window.dates[window.dates.length - 1]!;
   for (let d = 0; d < parameters.maxDrainBlocks && underSince.size > 0 && !parameters.keeper?.exit; d++) {
-    await block(steps - 1, last);
+    const number = await block(steps - 1, last);
     record.drainBlocks++;
-    await sleep(parameters.blockMs);
+    await pace(number);
   }
   return record;
 }

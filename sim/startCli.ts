@@ -18,7 +18,7 @@ import type { Contract } from "ethers";
 
 import { deployProtocol, fundParticipants, openAccounts, removeDeploymentJournal, setFeeds, type Protocol } from "./chain.js";
 import { answerToWad, toFeedAnswer, type InterpolationMode } from "./interpolate.js";
-import { startKeeperRun, writeKeeperConfig, type KeeperProcess } from "./keeper.js";
+import { startKeeperRun, waitForKeeper, writeKeeperConfig, type KeeperProcess } from "./keeper.js";
 import { VaultLedger } from "./ledger.js";
 import { freePort, startLocalNode, type LocalNode } from "./node.js";
 import { defaultMix, generatePortfolios, PORTFOLIO_TYPES } from "./portfolios.js";
@@ -46,6 +46,7 @@ interface Options {
   blocksPerDay: number;
   interpolation: InterpolationMode;
   blockMs: number;
+  keeperTimeoutMs: number;
   drainBlocks: number;
   out: string;
 }
@@ -63,7 +64,8 @@ const program = new Command()
     if (v !== "log" && v !== "linear") throw new InvalidArgumentError('expected "log" or "linear"');
     return v;
   }, "log")
-  .option("--block-ms <ms>", "wall time the keeper gets per block", wholeNumber(0), 250)
+  .option("--block-ms <ms>", "wall time the keeper gets to send after it has processed a block", wholeNumber(0), 100)
+  .option("--keeper-timeout-ms <ms>", "longest wait for the keeper to process a block", wholeNumber(0), 3000)
   .option("--drain-blocks <n>", "extra blocks at the last close while accounts are under MM", wholeNumber(0), 40)
   .option("--out <dir>", "report directory", "reports")
   .showHelpAfterError();
@@ -132,19 +134,26 @@ async function main(): Promise<number> {
   mkdirSync(options.out, { recursive: true });
   const base = `local-${options.from}_${options.to}`;
   cleanup.tmp = mkdtempSync(path.join(tmpdir(), "pm-local-"));
+  const metricsPort = await freePort();
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const configPath = writeKeeperConfig(cleanup.tmp, {
     rpcUrl: cleanup.node.url,
     vault: await protocol.vault.getAddress(),
     chainId: Number(protocol.chainId),
     startBlock: protocol.deployBlock,
     dbPath: path.join(cleanup.tmp, "keeper-state.sqlite"),
-    metricsPort: await freePort(),
+    metricsPort,
     pollIntervalMs: 100,
   });
   const keeperLog = path.join(options.out, `${base}.keeper.log`);
   cleanup.keeper = startKeeperRun(configPath, protocol.keeperPrivateKey, keeperLog);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  s.done(cleanup.keeper.exit ? `keeper exited at start (code ${cleanup.keeper.exit.code}), see ${keeperLog}` : `npm run keeper -- run (log ${keeperLog})`);
+  // The keeper indexes the setup blocks first; the replay starts when it has caught up with the head.
+  const caughtUp = await waitForKeeper(cleanup.keeper, metricsUrl, await protocol.provider.getBlockNumber(), 120_000, 20_000);
+  s.done(
+    cleanup.keeper.exit
+      ? `keeper exited at start (code ${cleanup.keeper.exit.code}), see ${keeperLog}`
+      : `npm run keeper -- run (log ${keeperLog})${caughtUp ? ", indexed to the head" : `; no keeper_last_block_processed at ${metricsUrl}: fixed pacing`}`,
+  );
 
   const tracked: TrackedAccount[] = addresses.map((address, i) => ({ address, type: plans[i]!.type }));
   tracked.push({ address: await protocol.marketMaker.getAddress(), type: "market maker" });
@@ -158,6 +167,8 @@ async function main(): Promise<number> {
     stepsPerDay: options.blocksPerDay,
     mode: options.interpolation,
     blockMs: options.blockMs,
+    keeperMetricsUrl: caughtUp ? metricsUrl : null,
+    keeperTimeoutMs: options.keeperTimeoutMs,
     maxDrainBlocks: options.drainBlocks,
     accounts: tracked,
     keeper: cleanup.keeper,
@@ -169,7 +180,8 @@ async function main(): Promise<number> {
   const keeper = cleanup.keeper;
   const keeperStatus = keeper.exit
     ? `**the keeper process exited during the run** (code ${keeper.exit.code}); its last output:\n\n\`\`\`\n${keeper.tail()}\n\`\`\``
-    : "`npm run keeper -- run` ran against the node for the whole replay (separate process).";
+    : `\`npm run keeper -- run\` ran against the node for the whole replay (separate process, its own key and SQLite state); ` +
+      `${record.keeperLate} of ${record.blocks.length} blocks were mined before it reported them processed.`;
   await keeper.stop();
   const finalFigures = await Promise.all(addresses.map((a) => vaultMargin(protocol.vault, a)));
   const finalWad = model.assets.map((a) => (a === "USD" ? 10n ** 18n : answerToWad(toFeedAnswer(record.prices[a]!.at(-1)!))));
