@@ -117,15 +117,33 @@ async function send(what: string, tx: Promise<{ wait(): Promise<unknown> }>): Pr
   }
 }
 
-/** Sets every feed to `answers` (8-decimal answers by asset symbol; USD is left at 1). */
-export async function setFeeds(protocol: Protocol, answers: Record<string, bigint>, wait = true): Promise<void> {
-  const pending = [];
+/**
+ * Sets every feed to `answers` (8-decimal answers by asset symbol; USD is left at 1) and waits for each update.
+ */
+export async function setFeeds(protocol: Protocol, answers: Record<string, bigint>): Promise<void> {
   for (const [symbol, answer] of Object.entries(answers)) {
     const feed = protocol.feeds[symbol];
     if (feed === undefined) throw new Error(`no feed for ${symbol}`);
-    const tx = (feed.connect(protocol.admin) as Contract).setAnswer(answer, { gasLimit: GAS.feed });
-    pending.push(wait ? await send(`setAnswer ${symbol}`, tx) : await tx);
+    await send(`setAnswer ${symbol}`, (feed.connect(protocol.admin) as Contract).setAnswer(answer, { gasLimit: GAS.feed }));
   }
+}
+
+/**
+ * Sends the feed updates of one block without waiting (automine off) and with a zero priority fee, so that the
+ * node orders every transaction already waiting (the keeper's liquidations, which tip) before the price move.
+ *
+ * @returns The transactions, to check once mined.
+ */
+export async function sendFeedUpdates(protocol: Protocol, answers: Record<string, bigint>): Promise<{ wait(): Promise<unknown> }[]> {
+  const latest = await protocol.provider.getBlock("latest");
+  const maxFeePerGas = (latest?.baseFeePerGas ?? 1_000_000_000n) * 2n + 1n;
+  const sent = [];
+  for (const [symbol, answer] of Object.entries(answers)) {
+    const feed = protocol.feeds[symbol];
+    if (feed === undefined) throw new Error(`no feed for ${symbol}`);
+    sent.push(await (feed.connect(protocol.admin) as Contract).setAnswer(answer, { gasLimit: GAS.feed, maxFeePerGas, maxPriorityFeePerGas: 0n }));
+  }
+  return sent;
 }
 
 /** Mints `amount` of collateral `index` to the admin and approves `spender` for it. */

@@ -12,7 +12,7 @@ import type { VaultLedger } from "./ledger.js";
 import type { PortfolioType } from "./portfolios.js";
 import type { PriceWindow } from "./prices.js";
 import { marginOf, type RiskModel } from "./riskModel.js";
-import { setFeeds, type Protocol } from "./chain.js";
+import { sendFeedUpdates, type Protocol } from "./chain.js";
 
 /** An account the replay follows. */
 export interface TrackedAccount {
@@ -118,8 +118,9 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
 
   await provider.send("evm_setAutomine", [false]);
   const block = async (step: number, label: string): Promise<number> => {
-    await setFeeds(protocol, answers, false);
+    const updates = await sendFeedUpdates(protocol, answers);
     await provider.send("evm_mine", []);
+    for (const tx of updates) await tx.wait();
     const number = await provider.getBlockNumber();
     const logs = await provider.getLogs({ address: vaultAddress, fromBlock: number, toBlock: number });
     const seen = ledger.liquidations.length;
