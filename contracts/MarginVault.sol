@@ -192,7 +192,11 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
         (int256 equityAfter, uint256 mmAfter,) = _requirement(account, c);
         uint256 fundTokens;
-        if (equityAfter < 0 && _accounts[account].marketMask == 0) {
+        // Bad debt is recognised only once the account holds nothing (no position, no collateral): whatever it still
+        // holds must be liquidated first, and an account settled at zero equity then has no margin requirement, so
+        // it can never be liquidated again with the fund paying a new shortfall.
+        Account memory acc = _accounts[account];
+        if (equityAfter < 0 && acc.marketMask == 0 && acc.collateralMask == 0) {
             fundTokens = _settleBadDebt(account, uint256(-equityAfter)); // Safe cast: equityAfter < 0.
             equityAfter = 0;
         }
