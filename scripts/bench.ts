@@ -141,7 +141,7 @@ async function tradeAndLiquidationGas(): Promise<Row[]> {
 const rows = [...(await contractGas()), ...(await tradeAndLiquidationGas())];
 const width = Math.max(...rows.map((r) => r.what.length));
 console.log(
-  "Gas (in-process Hardhat network, solc 0.8.28, viaIR, optimizer 200 runs; view figures measured by GasProbe, cold;" +
+  "Gas (in-process Hardhat network, solc 0.8.28, viaIR, optimizer 50 runs; view figures measured by GasProbe, cold;" +
     " transactions: gasUsed, intrinsic cost included)",
 );
 for (const row of rows) {
