@@ -13,7 +13,7 @@ import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 /// @title InsuranceFund
 /// @notice An ERC-4626 vault in the settlement stablecoin (USDC in the default deployment) that backs the
 /// MarginVault's liquidations: it receives the fund's share of every liquidation penalty and pays the shortfall
-/// of accounts that a liquidation leaves with no position and negative equity.
+/// of accounts that a liquidation leaves with no position, no collateral and negative equity.
 /// @dev How value flows (see docs/liquidation.md):
 /// - Penalty shares arrive as USD cash on the fund's own account in the MarginVault (a ledger entry, 1 USD =
 ///   1e18). That cash is part of `totalAssets` (converted to token units, rounded down) but cannot be withdrawn

@@ -14,7 +14,8 @@ import {EventsLib} from "./libraries/EventsLib.sol";
 import {MarginLib} from "./libraries/MarginLib.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
-import {WAD} from "./libraries/ConstantsLib.sol";
+import {ListingLib} from "./libraries/ListingLib.sol";
+import {WAD, MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/ConstantsLib.sol";
 
 /// @title MarginVault
 /// @notice Holds multi-token collateral, records positions and cash per account, and computes each account's
@@ -34,9 +35,21 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint32 marketMask;
     }
 
+    /// @dev Prices, scans and correlations read so far by one entry point, so that it reads each feed and risk
+    /// parameter at most once however many margin computations it makes. Prices cannot change inside a call: the
+    /// vault calls nothing that could move a feed (only views, and token transfers after the last computation).
+    struct RiskCache {
+        MarginLib.RiskParams r;
+        uint256[] prices;
+        // Bit a is set once asset a's price and scan, and its correlations with every other loaded asset, are in.
+        uint256 loaded;
+    }
+
     mapping(address account => Account) internal _accounts;
-    mapping(address account => mapping(uint256 collateralId => uint256)) internal _balances;
-    mapping(address account => mapping(uint256 market => int256)) internal _positions;
+    /// @dev Token units, two to a slot: a balance is at most its token's total deposits, capped below 2^128.
+    mapping(address account => uint128[MAX_COLLATERALS]) internal _balances;
+    /// @dev WAD base units, two to a slot: |size| is at most the market's open interest (SafeCast-checked).
+    mapping(address account => int128[MAX_MARKETS]) internal _positions;
     mapping(address owner => mapping(address operator => bool)) internal _operators;
 
     /// @dev Unbacked bad debt (WAD USD): shortfalls the insurance fund could not pay, owed by the system and
@@ -79,7 +92,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         // Safe cast: totalAfter <= depositCap < 2^128.
         config.totalDeposits = uint128(totalAfter);
         uint256 balance = _balances[account][id] + amount;
-        _balances[account][id] = balance;
+        _balances[account][id] = balance.toUint128();
         _accounts[account].collateralMask |= uint16(1 << id);
 
         emit EventsLib.Deposit(account, token, msg.sender, amount, balance);
@@ -110,10 +123,10 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             balance -= amount;
             _collaterals[id].totalDeposits -= uint128(amount);
         }
-        _balances[account][id] = balance;
+        _balances[account][id] = uint128(balance); // Safe cast: balance decreased from a uint128.
         if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
 
-        _checkInitialMargin(account);
+        _checkInitialMargin(account, _newCache());
 
         emit EventsLib.Withdraw(account, token, receiver, amount, balance);
 
@@ -137,15 +150,21 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             if (_positions[buyer][market] + s > 0) revert ErrorsLib.TradeAddsRiskWhilePaused(buyer, market);
             if (_positions[seller][market] - s < 0) revert ErrorsLib.TradeAddsRiskWhilePaused(seller, market);
         }
-        (int256 buyerEquity, uint256 buyerMm,) = _requirement(buyer);
-        (int256 sellerEquity, uint256 sellerMm,) = _requirement(seller);
+        // Both portfolios as they are before the trade, the traded market included even where flat (a zero
+        // position adds nothing to any sum), so that the margin after the trade is computed from them in memory.
+        RiskCache memory c = _newCache();
+        uint256 marketBit = 1 << market;
+        MarginLib.Portfolio memory buyerPortfolio = _load(buyer, marketBit, c);
+        MarginLib.Portfolio memory sellerPortfolio = _load(seller, marketBit, c);
+        uint256 buyerIndex = _popCount(_accounts[buyer].marketMask & (marketBit - 1));
+        uint256 sellerIndex = _popCount(_accounts[seller].marketMask & (marketBit - 1));
         // Spec §2: the buyer pays mulDown(size, price), the seller receives the same amount.
         int256 amount = MathLib.mulDown(s, tradePrice.toInt256());
 
         _moveTrade(buyer, seller, market, s, amount);
 
-        _checkTradeMargin(buyer, buyerEquity, buyerMm);
-        _checkTradeMargin(seller, sellerEquity, sellerMm);
+        _checkTradeMargin(buyer, buyerPortfolio, buyerIndex, s, -amount, c);
+        _checkTradeMargin(seller, sellerPortfolio, sellerIndex, -s, amount, c);
 
         emit EventsLib.TradeSettled(buyer, seller, market, size, tradePrice, amount);
     }
@@ -161,18 +180,23 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 n = items.length;
         if (n == 0) revert ErrorsLib.EmptyLiquidation();
         if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
-        (int256 equityBefore, uint256 mmBefore,) = _requirement(account);
+        RiskCache memory c = _newCache();
+        (int256 equityBefore, uint256 mmBefore,) = _requirement(account, c);
         if (equityBefore >= int256(mmBefore)) revert ErrorsLib.AccountHealthy(account, equityBefore, mmBefore);
 
         // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
         int256 slackBefore = equityBefore - int256(mmBefore);
-        uint256 notional = _applyItems(account, items, equityBefore >= 0);
+        uint256 notional = _applyItems(account, items, equityBefore >= 0, c);
         uint256 fundShare;
         (penalty, fundShare) = _chargePenalty(account, notional);
 
-        (int256 equityAfter, uint256 mmAfter,) = _requirement(account);
+        (int256 equityAfter, uint256 mmAfter,) = _requirement(account, c);
         uint256 fundTokens;
-        if (equityAfter < 0 && _accounts[account].marketMask == 0) {
+        // Bad debt is recognised only once the account holds nothing (no position, no collateral): whatever it still
+        // holds must be liquidated first, and an account settled at zero equity then has no margin requirement, so
+        // it can never be liquidated again with the fund paying a new shortfall.
+        Account memory acc = _accounts[account];
+        if (equityAfter < 0 && acc.marketMask == 0 && acc.collateralMask == 0) {
             fundTokens = _settleBadDebt(account, uint256(-equityAfter)); // Safe cast: equityAfter < 0.
             equityAfter = 0;
         }
@@ -180,7 +204,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (slackAfter <= slackBefore) {
             revert ErrorsLib.LiquidationDidNotImproveHealth(account, slackBefore, slackAfter);
         }
-        _checkInitialMargin(msg.sender);
+        _checkInitialMargin(msg.sender, c);
 
         emit EventsLib.Liquidated(account, msg.sender, notional, penalty, fundShare);
 
@@ -191,8 +215,8 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginVault
     function accountMargin(address account) external view returns (AccountMargin memory result) {
-        (MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices) = _load(account);
-        MarginLib.Margin memory m = MarginLib.accountMargin(p, r, prices);
+        RiskCache memory c = _newCache();
+        MarginLib.Margin memory m = MarginLib.accountMargin(_load(account, 0, c), c.r, c.prices);
         result = AccountMargin({
             equity: m.equity,
             maintenanceMargin: m.maintenanceMargin,
@@ -211,7 +235,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginVault
     function isLiquidatable(address account) external view returns (bool) {
-        (int256 equity, uint256 mm,) = _requirement(account);
+        (int256 equity, uint256 mm,) = _requirement(account, _newCache());
         return equity < int256(mm);
     }
 
@@ -219,7 +243,8 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     function price(uint256 asset) external view returns (uint256) {
         _checkAssetListed(asset);
         OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
-        return _price(asset);
+        (uint256 oraclePrice,) = _readAsset(asset);
+        return oraclePrice;
     }
 
     /// @inheritdoc IMarginVault
@@ -265,10 +290,28 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     }
 
-    /// @dev Spec §5 for one side of a trade, given its equity and maintenance margin before the trade.
-    function _checkTradeMargin(address account, int256 equityBefore, uint256 mmBefore) private view {
-        (int256 equity, uint256 mm, uint256 im) = _requirement(account);
+    /// @dev Spec §5 for one side of a trade, given its portfolio before the trade, the index of the traded market
+    /// in it, and the trade's size and cash for that side. The margin after the trade is computed first; the margin
+    /// before it only when the side ends under IM, where the risk-reducing rule needs it.
+    function _checkTradeMargin(
+        address account,
+        MarginLib.Portfolio memory p,
+        uint256 index,
+        int256 sizeDelta,
+        int256 cashDelta,
+        RiskCache memory c
+    ) private pure {
+        MarginLib.Position memory traded = p.positions[index];
+        int256 sizeBefore = traded.size;
+        int256 cashBefore = p.cash;
+        // The same sums as the storage written by `_moveTrade`, which checked them.
+        traded.size = sizeBefore + sizeDelta;
+        p.cash = cashBefore + cashDelta;
+        (int256 equity, uint256 mm, uint256 im) = MarginLib.marginRequirement(p, c.r, c.prices);
         if (equity >= int256(im)) return;
+        traded.size = sizeBefore;
+        p.cash = cashBefore;
+        (int256 equityBefore, uint256 mmBefore,) = MarginLib.marginRequirement(p, c.r, c.prices);
         // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
         if (mm < mmBefore && equity - int256(mm) >= equityBefore - int256(mmBefore)) return;
         revert ErrorsLib.InsufficientMargin(account, equity, im);
@@ -276,7 +319,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Applies the items in order, checking before the last of several that it is needed (skipped for an
     /// insolvent account). Returns the liquidated notional at oracle prices.
-    function _applyItems(address account, LiquidationItem[] calldata items, bool solvent)
+    function _applyItems(address account, LiquidationItem[] calldata items, bool solvent, RiskCache memory c)
         private
         returns (uint256 notional)
     {
@@ -284,10 +327,10 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         for (uint256 i; i < n; ++i) {
             if (i == n - 1 && n > 1 && solvent) {
                 LiquidationParams memory params = _liquidation;
-                _checkLastItemNeeded(account, MathLib.mulUp(notional, params.penalty), params.dustThreshold);
+                _checkLastItemNeeded(account, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
             }
             LiquidationItem calldata item = items[i];
-            notional += item.collateral ? _seizeCollateral(account, item) : _takeOverPosition(account, item);
+            notional += item.collateral ? _seizeCollateral(account, item, c) : _takeOverPosition(account, item, c);
         }
     }
 
@@ -307,9 +350,13 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Reverts when `account`, charged `penaltySoFar`, is already at initial margin and what it holds is not
     /// dust: the liquidation's last item is then not needed.
-    function _checkLastItemNeeded(address account, uint256 penaltySoFar, uint256 dustThreshold) private view {
-        (MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices) = _load(account);
-        (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, r, prices);
+    function _checkLastItemNeeded(address account, uint256 penaltySoFar, uint256 dustThreshold, RiskCache memory c)
+        private
+        view
+    {
+        MarginLib.Portfolio memory p = _load(account, 0, c);
+        uint256[] memory prices = c.prices;
+        (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, c.r, prices);
         // Cast: the penalty is bounded by the liquidated notional, far below 2^255.
         equity -= int256(penaltySoFar);
         if (equity < int256(im)) return;
@@ -326,7 +373,10 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Moves `item.amount` of `account`'s position in market `item.id` to the caller at the oracle price
     /// improved by the market's discount. Returns the amount's notional at the oracle price.
-    function _takeOverPosition(address account, LiquidationItem calldata item) private returns (uint256) {
+    function _takeOverPosition(address account, LiquidationItem calldata item, RiskCache memory c)
+        private
+        returns (uint256)
+    {
         uint256 market = item.id;
         _checkMarketListed(market);
         int256 size = _positions[account][market];
@@ -334,7 +384,8 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (item.amount == 0 || item.amount > available) {
             revert ErrorsLib.LiquidationItemTooLarge(false, market, item.amount, available);
         }
-        uint256 oraclePrice = _price(_markets[market].asset);
+        (uint256 asset,) = ListingLib.unpackMarket(_marketRisk[market]);
+        uint256 oraclePrice = _cachedPrice(c, asset);
         uint256 discount = _marketDiscount[market];
         // The liquidator buys a long below the oracle price and sells to a short above it; both round in the
         // liquidated account's favour (it is the one that may become bad debt).
@@ -353,14 +404,17 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Moves `item.amount` of `account`'s collateral `item.id` to the caller, who pays its value at the
     /// oracle price less the collateral's discount. Returns its value at the oracle price.
-    function _seizeCollateral(address account, LiquidationItem calldata item) private returns (uint256) {
+    function _seizeCollateral(address account, LiquidationItem calldata item, RiskCache memory c)
+        private
+        returns (uint256)
+    {
         uint256 id = item.id;
         uint256 balance = _balances[account][id];
         if (item.amount == 0 || item.amount > balance) {
             revert ErrorsLib.LiquidationItemTooLarge(true, id, item.amount, balance);
         }
         CollateralConfig storage config = _collaterals[id];
-        uint256 oraclePrice = _price(config.asset);
+        uint256 oraclePrice = _cachedPrice(c, config.asset);
         // Rounds up: the liquidated account is paid the higher price.
         uint256 transferPrice = MathLib.mulUp(oraclePrice, WAD - _collateralDiscount[id]);
         // Normalising to WAD is exact: decimals <= 18.
@@ -372,10 +426,10 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             // Safe: amount <= balance.
             balance -= item.amount;
         }
-        _balances[account][id] = balance;
+        _balances[account][id] = uint128(balance); // Safe cast: balance decreased from a uint128.
         if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
         uint256 liquidatorBalance = _balances[msg.sender][id] + item.amount;
-        _balances[msg.sender][id] = liquidatorBalance;
+        _balances[msg.sender][id] = liquidatorBalance.toUint128();
         _accounts[msg.sender].collateralMask |= uint16(1 << id);
         emit EventsLib.CollateralTransferred(
             account, msg.sender, config.token, item.amount, balance, liquidatorBalance
@@ -443,7 +497,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     function _updatePosition(address account, uint256 market, int256 delta) internal {
         int256 size = _positions[account][market];
         int256 newSize = size + delta;
-        _positions[account][market] = newSize;
+        _positions[account][market] = newSize.toInt128();
 
         Account storage acc = _accounts[account];
         if (newSize == 0) acc.marketMask &= ~uint32(1 << market);
@@ -471,79 +525,111 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         }
     }
 
-    function _checkInitialMargin(address account) internal view {
-        (int256 equity,, uint256 im) = _requirement(account);
+    function _checkInitialMargin(address account, RiskCache memory c) internal view {
+        (int256 equity,, uint256 im) = _requirement(account, c);
         if (equity < int256(im)) revert ErrorsLib.InsufficientMargin(account, equity, im);
     }
 
     // ---------------------------------------------------------------- internal: margin
 
     /// @dev Equity, maintenance and initial margin of `account` (spec §3-§4), without the breakdown.
-    function _requirement(address account) internal view returns (int256 equity, uint256 mm, uint256 im) {
-        (MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices) = _load(account);
-        return MarginLib.marginRequirement(p, r, prices);
-    }
-
-    /// @dev Gathers what the engine needs for `account`: its collateral (normalised to WAD) and positions, the
-    /// prices, scans and correlations of the assets it touches. Assets it does not touch keep zero entries.
-    function _load(address account)
+    function _requirement(address account, RiskCache memory c)
         internal
         view
-        returns (MarginLib.Portfolio memory p, MarginLib.RiskParams memory r, uint256[] memory prices)
+        returns (int256 equity, uint256 mm, uint256 im)
+    {
+        return MarginLib.marginRequirement(_load(account, 0, c), c.r, c.prices);
+    }
+
+    /// @dev An empty cache sized for the listed assets. Assets no computation touches keep zero entries.
+    function _newCache() internal view returns (RiskCache memory c) {
+        uint256 assetCount = _assetCount;
+        c.prices = new uint256[](assetCount);
+        c.r.scan = new uint256[](assetCount);
+        c.r.rho = new int256[](assetCount * (assetCount - 1) / 2);
+        c.r.imFactor = _imFactor;
+    }
+
+    /// @dev Gathers what the engine needs for `account`: its collateral (normalised to WAD) and positions, in id
+    /// order, plus a zero position in every market of `extraMarkets` (a bitmap) it has none in; and loads into `c`
+    /// the prices, scans and correlations of the assets they touch.
+    function _load(address account, uint256 extraMarkets, RiskCache memory c)
+        internal
+        view
+        returns (MarginLib.Portfolio memory p)
     {
         Account memory acc = _accounts[account];
-        uint256 assetCount = _assetCount;
-        prices = new uint256[](assetCount);
-        r.scan = new uint256[](assetCount);
-        r.rho = new int256[](assetCount * (assetCount - 1) / 2);
-        r.imFactor = _imFactor;
         p.cash = acc.cash;
+        uint256 collateralMask = acc.collateralMask;
+        uint256 marketMask = acc.marketMask | extraMarkets;
 
         uint256 touched;
-        p.collateral = new MarginLib.Collateral[](_popCount(acc.collateralMask));
+        p.collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        uint128[MAX_COLLATERALS] storage balances = _balances[account];
         uint256 n;
-        for (uint256 id; (acc.collateralMask >> id) != 0; ++id) {
-            if ((acc.collateralMask >> id) & 1 == 0) continue;
-            CollateralConfig storage config = _collaterals[id];
-            uint256 asset = config.asset;
-            // Normalising to WAD is exact: decimals <= 18.
-            p.collateral[n++] = MarginLib.Collateral({
-                asset: asset,
-                haircut: config.haircut,
-                balance: _balances[account][id] * 10 ** (18 - config.decimals)
-            });
-            touched |= 1 << asset;
+        for (uint256 id; (collateralMask >> id) != 0; ++id) {
+            if ((collateralMask >> id) & 1 == 0) continue;
+            MarginLib.Collateral memory entry = _collateralEntry(id, balances[id]);
+            p.collateral[n++] = entry;
+            touched |= 1 << entry.asset;
         }
 
-        p.positions = new MarginLib.Position[](_popCount(acc.marketMask));
+        p.positions = new MarginLib.Position[](_popCount(marketMask));
+        int128[MAX_MARKETS] storage positions = _positions[account];
         n = 0;
-        for (uint256 market; (acc.marketMask >> market) != 0; ++market) {
-            if ((acc.marketMask >> market) & 1 == 0) continue;
-            MarketConfig storage config = _markets[market];
-            uint256 asset = config.asset;
-            p.positions[n++] =
-                MarginLib.Position({asset: asset, k: config.k, size: _positions[account][market]});
+        for (uint256 market; (marketMask >> market) != 0; ++market) {
+            if ((marketMask >> market) & 1 == 0) continue;
+            (uint256 asset, uint256 k) = ListingLib.unpackMarket(_marketRisk[market]);
+            p.positions[n++] = MarginLib.Position({asset: asset, k: k, size: positions[market]});
             touched |= 1 << asset;
         }
 
-        if (touched == 0) return (p, r, prices);
-        OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
-        for (uint256 b; (touched >> b) != 0; ++b) {
-            if ((touched >> b) & 1 == 0) continue;
-            prices[b] = _price(b);
-            r.scan[b] = _assets[b].scan;
+        _loadRisk(c, touched);
+    }
+
+    /// @dev The engine's entry for a balance (token units) of collateral `id`.
+    function _collateralEntry(uint256 id, uint256 balance) private view returns (MarginLib.Collateral memory) {
+        (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
+        // Normalising to WAD is exact: decimals <= 18.
+        return MarginLib.Collateral({asset: asset, haircut: haircut, balance: balance * 10 ** (18 - decimals)});
+    }
+
+    /// @dev Loads into `c` the price and scan of every asset of `touched` not loaded yet, and the correlations
+    /// between all loaded assets that it lacks. The sequencer is checked once, before the first price.
+    function _loadRisk(RiskCache memory c, uint256 touched) internal view {
+        uint256 loaded = c.loaded;
+        uint256 added = touched & ~loaded;
+        if (added == 0) return;
+        if (loaded == 0) OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
+        uint256 all = loaded | added;
+        for (uint256 b; (all >> b) != 0; ++b) {
+            if ((all >> b) & 1 == 0) continue;
+            bool isNew = (added >> b) & 1 == 1;
+            if (isNew) (c.prices[b], c.r.scan[b]) = _readAsset(b);
             for (uint256 a; a < b; ++a) {
-                if ((touched >> a) & 1 == 1) {
+                // A pair is missing when both assets are loaded now and one of them was not before.
+                if ((all >> a) & 1 == 1 && (isNew || (added >> a) & 1 == 1)) {
                     uint256 index = MarginLib.pairIndex(a, b);
-                    r.rho[index] = _rho[index];
+                    c.r.rho[index] = _rho[index];
                 }
             }
         }
+        c.loaded = all;
     }
 
-    function _price(uint256 asset) internal view returns (uint256) {
-        AssetConfig storage config = _assets[asset];
-        return OracleLib.readPrice(config.feed, config.feedDecimals, config.heartbeat, config.maxPrice, asset);
+    /// @dev The price of `asset` from `c`, loaded first if needed.
+    function _cachedPrice(RiskCache memory c, uint256 asset) internal view returns (uint256) {
+        _loadRisk(c, 1 << asset);
+        return c.prices[asset];
+    }
+
+    /// @dev Reads `asset`'s feed (OracleLib's checks) and returns its price (WAD) and scan.
+    function _readAsset(uint256 asset) internal view returns (uint256 oraclePrice, uint256 scan) {
+        AssetOracle memory config = _assets[asset];
+        oraclePrice = OracleLib.readPrice(
+            config.feed, config.feedDecimals, config.heartbeat, _maxPrices[asset] * MAX_PRICE_UNIT, asset
+        );
+        scan = config.scan;
     }
 
     function _popCount(uint256 x) private pure returns (uint256 count) {

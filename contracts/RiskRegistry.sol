@@ -10,6 +10,7 @@ import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
 import {IMarginVault} from "./interfaces/IMarginVault.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
+import {ListingLib} from "./libraries/ListingLib.sol";
 import {MarginLib} from "./libraries/MarginLib.sol";
 import {
     WAD,
@@ -23,7 +24,8 @@ import {
     MAX_HEARTBEAT,
     MAX_GRACE_PERIOD,
     MAX_LIQUIDATION_DISCOUNT,
-    MAX_LIQUIDATION_PENALTY
+    MAX_LIQUIDATION_PENALTY,
+    MAX_PRICE_UNIT
 } from "./libraries/ConstantsLib.sol";
 
 /// @title RiskRegistry
@@ -48,12 +50,29 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         uint128 dustThreshold;
     }
 
+    /// @dev What a margin computation reads of an asset besides its maximum price, in one slot.
+    struct AssetOracle {
+        address feed;
+        uint64 scan;
+        uint8 feedDecimals;
+        uint24 heartbeat;
+    }
+
     uint256 private constant MAX_PAIRS = MAX_ASSETS * (MAX_ASSETS - 1) / 2;
 
-    mapping(uint256 asset => AssetConfig) internal _assets;
+    mapping(uint256 asset => AssetOracle) internal _assets;
+    /// @dev Maximum prices in units of MAX_PRICE_UNIT, four to a slot (a margin computation over six assets
+    /// reads two slots for them).
+    uint64[MAX_ASSETS] internal _maxPrices;
     mapping(uint256 collateralId => CollateralConfig) internal _collaterals;
     mapping(address token => uint256) internal _collateralIdPlusOne;
     mapping(uint256 market => MarketConfig) internal _markets;
+    /// @dev Packed copies of what a margin computation reads of each collateral token (ListingLib), three to a
+    /// slot; `_collaterals` keeps the full records. Written together with them.
+    uint80[MAX_COLLATERALS] internal _collateralRisk;
+    /// @dev Packed copies of what a margin computation reads of each market (ListingLib), three to a slot;
+    /// `_markets` keeps the full records. Written together with them.
+    uint72[MAX_MARKETS] internal _marketRisk;
 
     /// @dev Medium correlations packed four to a slot, at `MarginLib.pairIndex(a, b)` (a < b): the pairs of the
     /// lowest asset ids are contiguous, so a margin computation reads few slots.
@@ -167,6 +186,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
             depositCap: depositCap.toUint128(),
             totalDeposits: 0
         });
+        _collateralRisk[collateralId] = ListingLib.packCollateral(asset, decimals, haircut);
         _checkAssetRange(asset);
         emit EventsLib.CollateralListed(token, collateralId, asset, decimals, haircut, depositCap);
     }
@@ -177,6 +197,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         if (haircut > MAX_HAIRCUT) revert ErrorsLib.InvalidHaircut(haircut);
         config.haircut = uint64(haircut); // Safe cast: haircut <= WAD.
         config.depositCap = depositCap.toUint128();
+        _collateralRisk[_collateralId(token)] = ListingLib.packCollateral(config.asset, config.decimals, haircut);
         _checkAssetRange(config.asset);
         emit EventsLib.CollateralSet(token, haircut, depositCap);
     }
@@ -200,6 +221,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
             openInterestCap: openInterestCap.toUint128(),
             openInterest: 0
         });
+        _marketRisk[market] = ListingLib.packMarket(asset, k);
         _checkAssetRange(asset);
         emit EventsLib.MarketListed(market, asset, k, openInterestCap);
     }
@@ -211,6 +233,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         MarketConfig storage config = _markets[market];
         config.k = uint64(k); // Safe cast: k <= WAD.
         config.openInterestCap = openInterestCap.toUint128();
+        _marketRisk[market] = ListingLib.packMarket(config.asset, k);
         _checkAssetRange(config.asset);
         emit EventsLib.MarketSet(market, k, openInterestCap);
     }
@@ -271,7 +294,15 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     /// @inheritdoc IMarginVault
     function assetConfig(uint256 asset) external view returns (AssetConfig memory) {
         _checkAssetListed(asset);
-        return _assets[asset];
+        AssetOracle memory oracle = _assets[asset];
+        return AssetConfig({
+            feed: oracle.feed,
+            scan: oracle.scan,
+            feedDecimals: oracle.feedDecimals,
+            heartbeat: oracle.heartbeat,
+            // Safe cast: at most (2^64 - 1) * 1e9 < 2^128.
+            maxPrice: uint128(_maxPrices[asset] * MAX_PRICE_UNIT)
+        });
     }
 
     /// @inheritdoc IMarginVault
@@ -330,14 +361,16 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     function _setAssetOracle(uint256 asset, address feed, uint256 heartbeat, uint256 maxPrice) private {
         if (feed == address(0)) revert ErrorsLib.ZeroAddress();
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert ErrorsLib.InvalidHeartbeat(heartbeat);
-        if (maxPrice == 0) revert ErrorsLib.InvalidMaxPrice(maxPrice);
+        if (maxPrice == 0 || maxPrice % MAX_PRICE_UNIT != 0 || maxPrice / MAX_PRICE_UNIT > type(uint64).max) {
+            revert ErrorsLib.InvalidMaxPrice(maxPrice);
+        }
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
         if (feedDecimals > 18) revert ErrorsLib.InvalidFeedDecimals(feed, feedDecimals);
-        AssetConfig storage config = _assets[asset];
+        AssetOracle storage config = _assets[asset];
         config.feed = feed;
         config.feedDecimals = feedDecimals;
         config.heartbeat = uint24(heartbeat); // Safe cast: heartbeat <= 7 days < 2^24.
-        config.maxPrice = maxPrice.toUint128();
+        _maxPrices[asset] = uint64(maxPrice / MAX_PRICE_UNIT); // Safe cast: checked to fit just above.
         _checkAssetRange(asset);
     }
 
@@ -350,7 +383,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     /// @dev Bounds the largest exposure any account can have to `asset`: every collateral cap and every
     /// open-interest cap of the asset (in WAD units), valued at its maximum price.
     function _checkAssetRange(uint256 asset) private view {
-        uint256 maxPrice = _assets[asset].maxPrice;
+        uint256 maxPrice = _maxPrices[asset] * MAX_PRICE_UNIT;
         uint256 units;
         for (uint256 c; c < _collateralCount; ++c) {
             CollateralConfig storage config = _collaterals[c];

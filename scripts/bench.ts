@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: prints measured figures, never asserts on time. Contracts: gas of deposit, withdraw and the
- * margin views on an in-process Hardhat network, for portfolios touching 1, 3 and 6 risk assets.
+ * margin views on an in-process Hardhat network, for portfolios touching 1, 3 and 6 risk assets; gas of
+ * `settleTrade` (first and later trade) and of `liquidate` for accounts with 1, 3 and 6 positions. Each figure is
+ * printed beside the product target where there is one.
  */
 import { readFileSync } from "node:fs";
 import { network } from "hardhat";
-import type { Contract } from "ethers";
+import type { Contract, Signer } from "ethers";
 
 import { buildPortfolioMarginModule, DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../ignition/modules/deploymentConfig.js";
@@ -66,9 +68,82 @@ async function contractGas(): Promise<Row[]> {
   return rows;
 }
 
-const rows = await contractGas();
+const ORDER_TYPES = {
+  Order: [
+    { name: "account", type: "address" },
+    { name: "market", type: "uint256" },
+    { name: "size", type: "int256" },
+    { name: "limitPrice", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "expiry", type: "uint256" },
+  ],
+};
+
+/** Gas of `settleTrade` (two signed orders) and of a one-item `liquidate` (formerly test/vault/gas.test.ts). */
+async function tradeAndLiquidationGas(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const config = { ...parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8"))), harness: true };
+  const gasUsed = async (tx: Promise<any>): Promise<bigint> => ((await (await tx).wait()).gasUsed as bigint);
+  const deploy = async () => {
+    const connection = await network.create();
+    const { ethers, ignition } = connection;
+    const deployed = await ignition.deploy(buildPortfolioMarginModule(config), { displayUi: false });
+    const [, alice, bob, carol] = await ethers.getSigners();
+    const usdc = deployed.token_USDC as Contract;
+    const vault = deployed.vault as Contract;
+    for (const user of [alice!, bob!, carol!]) {
+      await usdc.mint(user.address, 1_000_000n * 10n ** 6n);
+      await (usdc.connect(user) as Contract).approve(vault, ethers.MaxUint256);
+    }
+    return { connection, ethers, vault, settlement: deployed.settlement as Contract, usdc, alice: alice!, bob: bob!, carol: carol! };
+  };
+
+  {
+    const { connection, ethers, vault, settlement, usdc, alice, bob, carol } = await deploy();
+    for (const user of [alice, bob]) await (vault.connect(user) as Contract).deposit(usdc, 10_000n * 10n ** 6n, user.address);
+    const { chainId } = await ethers.provider.getNetwork();
+    const domain = { name: "PortfolioMargin TradeSettlement", version: "1", chainId, verifyingContract: await settlement.getAddress() };
+    const order = (account: string, size: bigint, nonce: bigint) =>
+      ({ account, market: 1n, size, limitPrice: 2_300n * WAD, nonce, expiry: 2n ** 40n });
+    const sign = (signer: Signer, o: object) => signer.signTypedData(domain, ORDER_TYPES, o);
+    for (let i = 0n; i < 2n; i++) {
+      const buy = order(alice.address, WAD, 2n * i + 1n);
+      const sell = order(bob.address, -WAD, 2n * i + 2n);
+      const gas = await gasUsed(
+        (settlement.connect(carol) as Contract).settleTrade(buy, await sign(alice, buy), sell, await sign(bob, sell), WAD, 2_300n * WAD),
+      );
+      rows.push({ what: `settleTrade (${i === 0n ? "first trade of both sides" : "later trade"}, 1 ETH)`, gas, target: "<= 250,000" });
+    }
+    await connection.close();
+  }
+
+  const targets: Record<number, string> = { 1: "<= 150,000", 3: "<= 220,000", 6: "<= 320,000" };
+  for (const count of [1, 3, 6]) {
+    const { connection, vault, usdc, alice, carol } = await deploy();
+    // A sixth market (a second BTC perpetual) for the six-position case.
+    await vault.listMarket(1, 5n * 10n ** 15n, 1_000n * WAD);
+    await (vault.connect(alice) as Contract).deposit(usdc, 10_000n * 10n ** 6n, alice.address);
+    await (vault.connect(carol) as Contract).deposit(usdc, 100_000n * 10n ** 6n, carol.address);
+    const sizes = [WAD / 10n, WAD, 10n * WAD, 100n * WAD, 10_000n * WAD, WAD / 10n];
+    for (let m = 0; m < count; m++) await vault.harnessSetPosition(alice.address, m, sizes[m]);
+    // Cash such that E = 90% of MM.
+    const margin = await vault.accountMargin(alice.address);
+    await vault.harnessSetCash(alice.address, (margin.maintenanceMargin * 9n) / 10n - margin.equity);
+    const gas = await gasUsed(
+      (vault.connect(carol) as Contract).liquidate(alice.address, [{ collateral: false, id: count - 1, amount: sizes[count - 1]! / 2n }]),
+    );
+    rows.push({ what: `liquidate (one item, account with ${count} position${count === 1 ? "" : "s"} + USDC)`, gas, target: targets[count] });
+    await connection.close();
+  }
+  return rows;
+}
+
+const rows = [...(await contractGas()), ...(await tradeAndLiquidationGas())];
 const width = Math.max(...rows.map((r) => r.what.length));
-console.log("Gas (in-process Hardhat network, solc 0.8.28, optimizer 200 runs; view figures measured by GasProbe, cold)");
+console.log(
+  "Gas (in-process Hardhat network, solc 0.8.28, viaIR, optimizer 50 runs; view figures measured by GasProbe, cold;" +
+    " transactions: gasUsed, intrinsic cost included)",
+);
 for (const row of rows) {
   console.log(`  ${row.what.padEnd(width)}  ${row.gas.toLocaleString("en-US").padStart(9)}${row.target ? `   target ${row.target}` : ""}`);
 }

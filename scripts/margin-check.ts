@@ -22,7 +22,9 @@ import {
   type VectorFile,
 } from "../keeper/src/margin/index.js";
 
-const UNBOUNDED_PRICE = 2n ** 128n - 1n;
+// The largest maximum price the vault can store (64 bits in units of 1e9 WAD, MAX_PRICE_UNIT): 1.8e10 USD per unit,
+// far above every vector's price.
+const UNBOUNDED_PRICE = (2n ** 64n - 1n) * 10n ** 9n;
 const WEEK = 7 * 24 * 3600;
 
 /** A listing slot: the n-th token (or market) with the same risk parameters, so that no two entries of one case

@@ -12,7 +12,7 @@ pragma solidity 0.8.28;
 /// rebasing tokens must not be listed (balances are recorded in token units).
 interface IMarginVault {
     /// @notice A risk asset: the price feed, its staleness bound, the maintenance shock and the price bound.
-    /// @dev Packed in two slots; the first holds everything a margin computation reads besides `maxPrice`.
+    /// @dev The vault stores the first four fields in one slot and `maxPrice` apart, four to a slot in units of 1e9.
     struct AssetConfig {
         address feed;
         uint64 scan;
@@ -74,7 +74,8 @@ interface IMarginVault {
     /// @param feed The price feed (USD per whole unit); its decimals are read once here and must be <= 18.
     /// @param heartbeat The largest age, in seconds, of a usable answer.
     /// @param scan The one-day maintenance shock (WAD), in (0, 1e18].
-    /// @param maxPrice The largest usable price (WAD); it bounds every account's exposure through the caps.
+    /// @param maxPrice The largest usable price (WAD); it bounds every account's exposure through the caps. Stored
+    /// in units of 1e9 WAD in 64 bits: it must be a multiple of 1e9 and at most (2^64 - 1) * 1e9.
     /// @return asset The new asset's id.
     function listAsset(string calldata symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice)
         external
@@ -179,9 +180,9 @@ interface IMarginVault {
     /// A liquidator therefore never takes more items than needed to restore initial margin; within an item it
     /// chooses the size (a keeper sizes the last item to what is needed).
     /// @dev Afterwards the account's E - MM must be higher than before, and the caller must be at or above its
-    /// initial margin. When the account is left with no position and negative equity, the shortfall is paid, in
-    /// order, from the fund's vault cash, from the fund's tokens (pulled into the vault, 1 token = 1 USD of
-    /// cash), and what is left is recorded as unbacked `badDebt` (future fund penalty shares repay it first);
+    /// initial margin. When the account is left with no position, no collateral and negative equity, the
+    /// shortfall is paid, in order, from the fund's vault cash, from the fund's tokens (pulled into the vault,
+    /// 1 token = 1 USD of cash), and what is left is recorded as unbacked `badDebt` (future fund penalty shares repay it first);
     /// the account ends at exactly zero equity.
     /// @param account The account to liquidate (not the caller).
     /// @param items What to take over, in order (at least one).

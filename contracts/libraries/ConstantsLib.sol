@@ -22,6 +22,10 @@ uint256 constant MAX_CONTINGENCY = WAD;
 uint256 constant MAX_HEARTBEAT = 7 days;
 uint256 constant MAX_GRACE_PERIOD = 1 days;
 
+/// @dev An asset's maximum price is stored in units of 1e9 WAD (a nano-USD) in 64 bits, four to a slot: a listed
+/// maximum must be a multiple of it and at most (2^64 - 1) * 1e9 (about 1.8e10 USD per unit); it is only a bound.
+uint256 constant MAX_PRICE_UNIT = 1e9;
+
 /// @dev Bounds of the liquidation parameters: the price improvement a liquidator gets per market or collateral,
 /// and the penalty rate on the liquidated notional.
 uint256 constant MAX_LIQUIDATION_DISCOUNT = 0.2e18;

@@ -67,7 +67,7 @@ library ErrorsLib {
     /// @notice Thrown when a sequencer grace period is above MAX_GRACE_PERIOD.
     error InvalidGracePeriod(uint256 gracePeriod);
 
-    /// @notice Thrown when a maximum price is zero.
+    /// @notice Thrown when a maximum price is zero, not a multiple of 1e9 (MAX_PRICE_UNIT) or above (2^64 - 1) * 1e9.
     error InvalidMaxPrice(uint256 maxPrice);
 
     /// @notice Thrown when a price feed reports more than 18 decimals.

@@ -116,7 +116,7 @@ library EventsLib {
         address indexed account, address indexed liquidator, uint256 notional, uint256 penalty, uint256 fundShare
     );
 
-    /// @notice Emitted when a liquidation leaves `account` with no position and negative equity: `shortfall`
+    /// @notice Emitted when a liquidation leaves `account` with no position, no collateral and negative equity: `shortfall`
     /// (WAD) is paid from the fund's vault cash (`fromFundCash`), from its tokens (`fundTokens`, token units) and
     /// what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt` is the new total.
     event BadDebtSettled(

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {MarginVault} from "../MarginVault.sol";
 
 /// @title MarginVaultHarness
@@ -12,7 +14,7 @@ contract MarginVaultHarness is MarginVault {
     /// @notice Sets `account`'s balance of `token` (token units), without moving tokens.
     function harnessSetBalance(address account, address token, uint256 amount) external {
         uint256 id = _collateralId(token);
-        _balances[account][id] = amount;
+        _balances[account][id] = SafeCast.toUint128(amount);
         if (amount == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
         else _accounts[account].collateralMask |= uint16(1 << id);
     }

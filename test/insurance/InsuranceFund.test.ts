@@ -4,12 +4,15 @@ import type { Contract } from "ethers";
 import { deployDefault, ethers, MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
 
 const USDC = (x: bigint) => x * 10n ** 6n;
-const takeAll = [{ collateral: false, id: MARKET.ETH, amount: wad(10) }];
+const takePosition = { collateral: false, id: MARKET.ETH, amount: wad(10) };
+const takeCollateral = { collateral: true, id: 0, amount: USDC(10_000n) }; // USDC is collateral id 0.
+const takeAll = [takePosition, takeCollateral];
 
 /**
  * Alice: 10,000 USDC and 10 ETH long bought at 2,300; the fund holds `fundUsdc` deposited by Bob; Carol
- * liquidates. At ETH = 1,000 Alice's equity is -3,000; taking her 10 ETH at 980 with a 200 penalty leaves
- * -3,400, of which the fund's 100 penalty share is paid first from its vault cash.
+ * liquidates. At ETH = 1,000 Alice's equity is -3,000; taking her 10 ETH at 980 and her 10,000 USDC at 0.995
+ * (`takeAll`) with a 400 penalty (2% of 20,000) leaves -3,650, of which the fund's 200 penalty share is paid first
+ * from its vault cash.
  */
 async function insolventAlice(fundUsdc: bigint) {
   const f = await deployDefault();
@@ -63,30 +66,30 @@ describe("InsuranceFund", () => {
     const vaultUsdcBefore: bigint = await f.tokens.USDC.balanceOf(vaultAddress);
 
     const tx = (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll);
-    // Shortfall 3,400: 100 from the fund's cash (its penalty share), 3,300 USDC from its tokens, nothing unbacked.
+    // Shortfall 3,650: 200 from the fund's cash (its penalty share), 3,450 USDC from its tokens, nothing unbacked.
     await expect(tx)
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_400), wad(100), USDC(3_300n), 0n, 0n);
-    await expect(tx).to.changeTokenBalances(ethers, f.tokens.USDC, [f.fundAddress, vaultAddress], [-USDC(3_300n), USDC(3_300n)]);
+      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(3_450n), 0n, 0n);
+    await expect(tx).to.changeTokenBalances(ethers, f.tokens.USDC, [f.fundAddress, vaultAddress], [-USDC(3_450n), USDC(3_450n)]);
 
     const m = await f.vault.accountMargin(f.alice.address);
     expect(m.equity).to.equal(0n);
     expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(96_700n));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(96_550n));
     // The tokens back cash, not a collateral balance: the vault holds more than its recorded balances.
     const totalDeposits: bigint = (await f.vault.collateralConfig(f.tokens.USDC)).totalDeposits;
-    expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + USDC(3_300n));
+    expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + USDC(3_450n));
     expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.be.greaterThan(totalDeposits);
   });
 
   it("records what it cannot pay as bad debt, with an event, and repays it from later penalty shares", async () => {
     const f = await networkHelpers.loadFixture(poorFund);
-    // 100 from cash, 1,000 USDC of tokens, 2,300 unbacked.
+    // 200 from cash, 1,000 USDC of tokens, 2,450 unbacked.
     await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_400), wad(100), USDC(1_000n), wad(2_300), wad(2_300));
+      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(1_000n), wad(2_450), wad(2_450));
     expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(0n);
-    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, wad(2_300)]);
+    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, wad(2_450)]);
     expect(await f.insuranceFund.totalAssets()).to.equal(0n);
 
     // Bob gets liquidated later: the fund's 75 share pays bad debt down instead of reaching its cash.
@@ -98,7 +101,7 @@ describe("InsuranceFund", () => {
       (f.vault.connect(f.carol) as Contract).liquidate(f.bob.address, [{ collateral: false, id: MARKET.ETH, amount: wad(5) }]),
     )
       .to.emit(f.vault, "BadDebtRepaid")
-      .withArgs(wad(25), wad(2_275));
+      .withArgs(wad(25), wad(2_425));
     expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
   });
 
@@ -109,8 +112,32 @@ describe("InsuranceFund", () => {
       .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
     await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_400), 0n, 0n, wad(3_400), wad(3_400));
-    expect(await f.vault.cash(f.carol.address)).to.equal(wad(-9_800 + 200));
+      .withArgs(f.alice.address, wad(3_650), 0n, 0n, wad(3_650), wad(3_650));
+    // Carol paid 9,800 for the ETH and 9,950 for the USDC, and keeps the whole 400 penalty.
+    expect(await f.vault.cash(f.carol.address)).to.equal(wad(-9_800 - 9_950 + 400));
+  });
+
+  it("settles bad debt only once the account holds nothing, and never liquidates a settled account again", async () => {
+    const f = await networkHelpers.loadFixture(richFund);
+    // Only the position: Alice is left with 10,000 USDC and E = -3,400; no bad debt is recognised yet.
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takePosition])).not.to.emit(
+      f.vault,
+      "BadDebtSettled",
+    );
+    expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(wad(-3_400));
+    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, 0n]);
+    expect(await f.vault.isLiquidatable(f.alice.address)).to.equal(true);
+
+    // Her collateral next (10,000 USDC at 0.995, penalty 200): now she holds nothing and the fund pays -3,650.
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takeCollateral]))
+      .to.emit(f.vault, "BadDebtSettled")
+      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(3_450n), 0n, 0n);
+    const m = await f.vault.accountMargin(f.alice.address);
+    expect([m.equity, m.maintenanceMargin]).to.deep.equal([0n, 0n]);
+    expect(await f.vault.isLiquidatable(f.alice.address)).to.equal(false);
+    await expect(
+      (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takeCollateral]),
+    ).to.be.revertedWithCustomError(f.vault, "AccountHealthy");
   });
 
   it("refuses a fund whose asset has more than 18 decimals", async () => {
