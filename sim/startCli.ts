@@ -178,6 +178,7 @@ async function main(): Promise<number> {
 
   s = stage("report", 1);
   const keeper = cleanup.keeper;
+  const keeperStoppedEarly = keeper.exit !== null;
   const keeperStatus = keeper.exit
     ? `**the keeper process exited during the run** (code ${keeper.exit.code}); its last output:\n\n\`\`\`\n${keeper.tail()}\n\`\`\``
     : `\`npm run keeper -- run\` ran against the node for the whole replay (separate process, its own key and SQLite state); ` +
@@ -235,7 +236,7 @@ async function main(): Promise<number> {
     console.log(`  ${t.type.padEnd(12)} ${String(t.accounts).padStart(4)} accounts  MM ${usd(t.mm).padStart(14)}  isolated MM ${usd(t.isolatedMm).padStart(14)}  MM/ISO_MM ${t.mmOverIsolated.toFixed(3)}  liquidated ${t.liquidatedAccounts}`);
   }
   console.log(`\nreport: ${path.join(options.out, `${base}.md`)}  chart: ${path.join(options.out, chartFile)}  keeper log: ${keeperLog}  (${wallSeconds.toFixed(0)} s)`);
-  if (keeper.exit) {
+  if (keeperStoppedEarly) {
     console.error("\nThe keeper process did not run the whole replay (see above): liquidations are missing from this run.");
     return 2;
   }
