@@ -227,7 +227,8 @@ export function reportMarkdown(summary: Summary, info: RunInfo): string {
 /** The chart: prices (start = 100), equity / MM per type, accounts under MM; liquidation markers. */
 export function reportSvg(record: ReplayRecord, title: string, groups: readonly string[]): string {
   const stepOfBlock = new Map(record.blocks.map((b, i) => [b, i]));
-  const markers = record.liquidations.map((l) => ({ x: stepOfBlock.get(l.block) ?? l.step }));
+  // One marker per block with liquidations.
+  const markers = [...new Set(record.liquidations.map((l) => stepOfBlock.get(l.block) ?? l.step))].map((x) => ({ x }));
   const assets = Object.keys(record.prices);
   const panels: Panel[] = [
     {
