@@ -24,7 +24,9 @@ export function createKeeperTransport(config: Pick<KeeperConfig, "rpcUrls">, met
     const instance = transport(options);
     instance.value?.onResponse((response) => {
       if (response.status !== "error") return;
-      const index = instance.value?.transports.indexOf(response.transport) ?? -1;
+      // The endpoint is named by its index in rpcUrls only: the URL may hold an API key.
+      const url = (response.transport as { value?: { url?: string } }).value?.url;
+      const index = url === undefined ? -1 : config.rpcUrls.indexOf(url);
       metrics.rpcErrors.inc({ endpoint: String(index) });
     });
     return instance;

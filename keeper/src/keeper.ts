@@ -203,7 +203,9 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     let gasEstimate: bigint;
     try {
-      gasEstimate = await client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator });
+      // At "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
+      // competitor's transaction: the race is then decided on-chain, not guessed here).
+      gasEstimate = await client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" });
     } catch (error) {
       return skip("simulation-revert", { error: revertName(error) });
     }
