@@ -167,11 +167,15 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
         for (const account of holders.get(asset) ?? []) dirty.add(account);
       }
     }
-    if (dirty.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
+    if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
     for (const account of dirty) {
-      const state = stateFromStore(store, r, account);
-      states.set(account, state);
-      index(account, state, r);
+      // Only accounts whose state changed are read again; a price move re-evaluates the cached state.
+      let state = full || sync.touched.has(account) ? undefined : states.get(account);
+      if (state === undefined) {
+        state = stateFromStore(store, r, account);
+        states.set(account, state);
+        index(account, state, r);
+      }
       versions.set(account, (versions.get(account) ?? 0) + 1);
       const req = requirementOf(state, ctx);
       shortfalls.set(account, req === null ? null : req.mm - req.equity);
