@@ -31,6 +31,11 @@ export default defineConfig({
       evmVersion: "cancun",
     },
   },
+  networks: {
+    // A node reached over HTTP (`hardhat node`, or any dev node): `--network localhost`. The end-to-end tests
+    // point it at the node they start with `network.create({ network: "localhost", override: { url } })`.
+    localhost: { type: "http", url: process.env.PM_RPC_URL ?? "http://127.0.0.1:8545" },
+  },
   paths: {
     tests: { mocha: "test", solidity: "test" },
   },

@@ -1,6 +1,9 @@
 /**
- * The operator's CLI: `scan` (accounts closest to liquidation) and `account <address>` (one account's margin
- * breakdown). Both index the vault to the head first, into the state file of the config. `run` comes later.
+ * The operator's CLI: `run` (the liquidation keeper: per-block loop, /metrics, /healthz, /readyz), `scan`
+ * (accounts closest to liquidation) and `account <address>` (one account's margin breakdown). All index the
+ * vault into the state file of the config.
+ *
+ *   npx tsx keeper/src/cli.ts run --config keeper.config.json
  *
  *   npx tsx keeper/src/cli.ts scan --config keeper.config.json [--limit 20]
  *   npx tsx keeper/src/cli.ts account 0x… --config keeper.config.json
@@ -9,9 +12,10 @@ import { Command, InvalidArgumentError } from "commander";
 
 import { createKeeperClient } from "./client.js";
 import { accountCommand } from "./commands/account.js";
+import { runCommand } from "./commands/run.js";
 import { scanCommand } from "./commands/scan.js";
 import { loadConfig } from "./config/loadConfig.js";
-import { KeeperError, NotImplementedError, redact } from "./errors.js";
+import { KeeperError, redact } from "./errors.js";
 import { createLogger } from "./log.js";
 
 function positiveInt(value: string): number {
@@ -54,12 +58,21 @@ program
 
 program
   .command("run")
-  .description("follow the chain and liquidate (not yet implemented)")
+  .description("follow the chain and liquidate the accounts under maintenance margin (or only log, in dry-run)")
   .requiredOption("-c, --config <path>", "keeper.config.json")
-  .action(() => {
-    throw new NotImplementedError("`keeper run` is not implemented yet.", {
-      metaMessages: ["Use `scan` and `account` to inspect the vault; the liquidation loop comes with the executor."],
-    });
+  .option("--dry-run", "decide and simulate, send nothing (overrides the config's mode)")
+  .action(async (options: { config: string; dryRun?: boolean }) => {
+    const loaded = loadConfig(options.config);
+    const config = options.dryRun ? { ...loaded, mode: "dry-run" as const } : loaded;
+    const logger = createLogger({ level: config.logLevel });
+    const controller = new AbortController();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        logger.info({ signal }, "stopping: finishing the round in progress");
+        controller.abort();
+      });
+    }
+    await runCommand({ config, logger, signal: controller.signal });
   });
 
 try {

@@ -68,7 +68,7 @@ export const keySourceSchema = z.union(
 /** The Prometheus endpoint. */
 export const metricsSchema = z.strictObject({
   /**
-   * Interface the `/metrics`, `/health` and `/ready` endpoints listen on.
+   * Interface the `/metrics`, `/healthz` and `/readyz` endpoints listen on.
    * @default "127.0.0.1" (not reachable from other hosts)
    */
   host: z.string({ error: "expected a host name or IP, e.g. \"127.0.0.1\"" }).min(1).default("127.0.0.1"),
@@ -84,18 +84,71 @@ export const metricsSchema = z.strictObject({
     .default(9464),
 });
 
-/** Gas and profitability limits of the liquidation executor (placeholders until the executor exists). */
+/** Gas, fees and profitability of the liquidation sender. */
 export const gasSchema = z.strictObject({
   /**
-   * The largest max fee per gas the keeper will pay, in gwei. A transaction that would need more is not sent.
+   * The largest max fee per gas the keeper will pay, in gwei: fees (and their escalation) are capped here, and a
+   * liquidation whose network base fee is above it is not sent.
    * @default 100
    */
   maxFeePerGasGwei: z.number({ error: "expected a number of gwei, e.g. 100" }).positive({ error: "expected a fee cap > 0 gwei" }).default(100),
   /**
-   * The smallest expected profit, in USD after gas, for which a liquidation is sent.
+   * The largest priority fee (tip) per gas, in gwei.
+   * @default 2
+   */
+  maxPriorityFeePerGasGwei: z.number({ error: "expected a number of gwei, e.g. 2" }).nonnegative({ error: "expected a tip >= 0 gwei" }).default(2),
+  /**
+   * The smallest expected profit, in USD after gas, for which a liquidation is sent (reward = penalty share +
+   * discount value at oracle prices; gas = estimated gas x max fee x native price).
    * @default 0
    */
   minProfitUsd: z.number({ error: "expected a USD amount, e.g. 5" }).nonnegative({ error: "expected a USD amount >= 0" }).default(0),
+  /**
+   * A liquidation transaction not mined after this many blocks is replaced (same nonce) with higher fees.
+   * @default 3
+   */
+  replaceAfterBlocks: positiveInt("blocks before a stuck transaction is replaced, e.g. 3").default(3),
+  /**
+   * By how much, in percent, a replacement raises both fees; at least 12.5 (nodes refuse smaller bumps).
+   * @default 20
+   */
+  feeBumpPercent: z.number({ error: "expected a percentage, e.g. 20" }).min(12.5, { error: "expected at least 12.5 (the nodes' replacement rule)" }).default(20),
+  /**
+   * The gas limit sent is the estimate times this factor.
+   * @default 1.25
+   */
+  gasLimitMultiplier: z.number({ error: "expected a factor, e.g. 1.25" }).min(1, { error: "expected a factor >= 1" }).default(1.25),
+  /**
+   * The symbol of the vault's risk asset that prices the native gas token (its oracle price converts gas to USD).
+   * @default "ETH"
+   */
+  nativeAssetSymbol: z.string({ error: "expected an asset symbol, e.g. \"ETH\"" }).min(1).default("ETH"),
+  /**
+   * A fixed USD price of the native gas token; overrides `nativeAssetSymbol` (for chains whose gas token the
+   * vault does not list).
+   */
+  nativePriceUsd: z.number({ error: "expected a USD price, e.g. 2500" }).positive({ error: "expected a price > 0" }).optional(),
+  /**
+   * The native balance (in ether units) under which the keeper refuses to send and raises the balance alert
+   * (`keeper_balance_low` = 1, an error log line per block).
+   * @default 0.05
+   */
+  minBalanceEth: z.number({ error: "expected an amount of ether, e.g. 0.05" }).nonnegative({ error: "expected an amount >= 0" }).default(0.05),
+});
+
+/** Readiness (`/readyz`): the stale-block watchdog. */
+export const readinessSchema = z.strictObject({
+  /**
+   * Ready only when the last block processed is at most this many blocks behind the chain head.
+   * @default 3
+   */
+  maxBlockLag: nonNegativeInt("blocks behind the head, e.g. 3").default(3),
+  /**
+   * Ready only when a block was processed in the last this-many seconds (the watchdog: a stalled loop or a
+   * stalled chain makes the keeper unready).
+   * @default 120
+   */
+  maxStaleSeconds: positiveInt("seconds, e.g. 120").default(120),
 });
 
 /** `keeper.config.json`. */
@@ -150,8 +203,15 @@ export const keeperConfigSchema = z.strictObject({
    */
   mode: z.enum(["run", "dry-run"], { error: 'expected "run" or "dry-run"' }).default("dry-run"),
   /** Gas and profitability limits. */
-  gas: gasSchema.default({ maxFeePerGasGwei: 100, minProfitUsd: 0 }),
-  /** Where the signing key comes from. Required by `run`; read-only commands never read it. */
+  gas: gasSchema.default(gasSchema.parse({})),
+  /** The stale-block watchdog behind `/readyz`. */
+  readiness: readinessSchema.default(readinessSchema.parse({})),
+  /**
+   * The liquidator's address when no `key` is given (dry-run only): simulations are made from it. With a key,
+   * the key's address is the liquidator and this must be omitted or equal to it.
+   */
+  liquidator: address.optional(),
+  /** Where the signing key comes from. Required by `run` in mode "run"; read-only commands never read it. */
   key: keySourceSchema.optional(),
   /**
    * The log level.

@@ -3,7 +3,7 @@
  * round it checks that the checkpoint block is still canonical; when it is not, it walks back through the
  * remembered block hashes to the fork point, rolls the store back to it and re-indexes from there.
  */
-import { BlockNotFoundError, type Address, type Hex, type PublicClient } from "viem";
+import { BlockNotFoundError, getAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import { aggregatorV3Abi } from "../abi/generated.js";
 import { KeeperError, ReorgDetectedError, ReorgTooDeepError, RpcError } from "../errors.js";
@@ -40,6 +40,23 @@ export interface SyncReturnType {
   reorgedTo: number | null;
   /** Vault events applied in this round. */
   applied: number;
+  /** Accounts whose cash, balances or positions changed in this round (checksummed). */
+  touched: Set<Address>;
+  /** Whether a risk or liquidation parameter changed in this round (every account must be re-evaluated). */
+  riskChanged: boolean;
+}
+
+const ACCOUNT_EVENTS = new Set(["Deposit", "Withdraw", "PositionChanged", "CashChanged", "CollateralTransferred", "OperatorSet"]);
+
+/** Adds the accounts an event changes to `touched`; returns whether it is a configuration event instead. */
+function collectTouched(event: VaultEvent, touched: Set<Address>): boolean {
+  if (!ACCOUNT_EVENTS.has(event.eventName)) return true;
+  const args = event.args as Record<string, unknown>;
+  for (const field of ["account", "from", "to"]) {
+    const value = args[field];
+    if (typeof value === "string") touched.add(getAddress(value));
+  }
+  return false;
 }
 
 /** Options of `watch`. */
@@ -130,7 +147,7 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
   }
 
   /** Indexes [from, to] as one batch. */
-  async function indexRange(from: number, to: number, target: number): Promise<number> {
+  async function indexRange(from: number, to: number, target: number, touched: Set<Address>): Promise<{ applied: number; riskChanged: boolean }> {
     const fetched = await getLogsInRange({ client, address: vault, selectors: VAULT_EVENT_SELECTORS, fromBlock: from, toBlock: to, chunkSize });
     chunkSize = fetched.chunkSize; // keeps a halved size for the next ranges
 
@@ -169,7 +186,9 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
     store.applyBatch({ events, blocks, checkpoint: { number: last.number, hash: last.hash } }, reorgWindow);
     metrics?.lastBlockProcessed.set(last.number);
     logger?.debug({ from, to, events: events.length }, "indexed");
-    return events.length;
+    let riskChanged = false;
+    for (const event of events) riskChanged = collectTouched(event, touched) || riskChanged;
+    return { applied: events.length, riskChanged };
   }
 
   async function sync(): Promise<SyncReturnType> {
@@ -178,13 +197,18 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
     const reorgedTo = await checkReorg();
     const target = head - confirmations;
     let applied = 0;
+    // A rollback may have undone changes of any account: every account is re-evaluated then.
+    let riskChanged = reorgedTo !== null;
+    const touched = new Set<Address>();
     const checkpoint = store.checkpoint();
     for (let from = checkpoint === null ? startBlock : checkpoint.number + 1; from <= target; ) {
       const to = Math.min(target, from + chunkSize - 1);
-      applied += await indexRange(from, to, target);
+      const range = await indexRange(from, to, target, touched);
+      applied += range.applied;
+      riskChanged ||= range.riskChanged;
       from = to + 1;
     }
-    return { head, checkpoint: store.checkpoint()?.number ?? null, reorgedTo, applied };
+    return { head, checkpoint: store.checkpoint()?.number ?? null, reorgedTo, applied, touched, riskChanged };
   }
 
   async function watch({ pollIntervalMs, signal, onSync }: WatchParameters): Promise<void> {

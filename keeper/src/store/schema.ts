@@ -10,7 +10,7 @@
  */
 
 /** Version of the schema below; a store of another version is refused. */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
 
 /** The DDL, idempotent. */
 export const STORE_SCHEMA = `
@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS meta (
 ) STRICT;
 
 -- kind: cash | balance | position | operator | asset | collateral | market | rho | imFactor | sequencer
+--       | liquidation | marketDiscount | collateralDiscount | insuranceFund
 -- account: the account for account kinds, '' otherwise; key: token, market id, asset id, "a,b", ''
 -- value: a decimal integer (cash, balance, position), else JSON with integers as decimal strings
 CREATE TABLE IF NOT EXISTS state_log (

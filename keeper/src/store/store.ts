@@ -55,7 +55,9 @@ export interface ApplyBatchParameters {
 type Row = Record<string, unknown>;
 
 // Config rows are JSON; these fields are integers kept as decimal strings.
-const BIGINT_FIELDS = new Set(["heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod"]);
+const BIGINT_FIELDS = new Set([
+  "heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod", "penalty", "fundShare", "dustThreshold",
+]);
 const toJson = (value: object): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 const fromJson = <T>(text: string): T =>
   JSON.parse(text, (k, v: unknown) => (BIGINT_FIELDS.has(k) && typeof v === "string" ? BigInt(v) : v)) as T;
@@ -180,6 +182,21 @@ export class KeeperStore {
         return this.#insert(event, "position", getAddress(event.args.account), event.args.market.toString(), event.args.size.toString());
       case "CashChanged":
         return this.#insert(event, "cash", getAddress(event.args.account), "", event.args.cash.toString());
+      case "CollateralTransferred": {
+        const token = getAddress(event.args.token);
+        this.#insert(event, "balance", getAddress(event.args.from), token, event.args.fromBalance.toString());
+        return this.#insert(event, "balance", getAddress(event.args.to), token, event.args.toBalance.toString());
+      }
+      case "LiquidationConfigSet": {
+        const { penalty, fundShare, dustThreshold } = event.args;
+        return this.#insert(event, "liquidation", "", "", toJson({ penalty, fundShare, dustThreshold }));
+      }
+      case "LiquidationDiscountSet":
+        return this.#insert(event, "marketDiscount", "", event.args.market.toString(), event.args.discount.toString());
+      case "CollateralLiquidationDiscountSet":
+        return this.#insert(event, "collateralDiscount", "", getAddress(event.args.token), event.args.discount.toString());
+      case "InsuranceFundSet":
+        return this.#insert(event, "insuranceFund", "", "", getAddress(event.args.fund));
       case "OperatorSet":
         return this.#insert(event, "operator", getAddress(event.args.owner), getAddress(event.args.operator), event.args.approved ? "1" : "0");
       case "AssetListed": {
@@ -284,6 +301,11 @@ export class KeeperStore {
     const rho = new Map(this.#current("rho").map((row) => [row.key, BigInt(row.value)] as const));
     const imFactor = this.#current("imFactor")[0];
     const sequencer = this.#current("sequencer")[0];
+    const liquidation = this.#current("liquidation")[0];
+    const params = liquidation
+      ? fromJson<{ penalty: bigint; fundShare: bigint; dustThreshold: bigint }>(liquidation.value)
+      : { penalty: 0n, fundShare: 0n, dustThreshold: 0n };
+    const fund = this.#current("insuranceFund")[0];
     return {
       assets,
       collaterals,
@@ -291,6 +313,12 @@ export class KeeperStore {
       rho,
       imFactor: imFactor ? BigInt(imFactor.value) : 0n,
       sequencer: sequencer ? fromJson<SequencerRecord>(sequencer.value) : { feed: zeroAddress, gracePeriod: 0n },
+      liquidation: {
+        ...params,
+        fund: fund ? (fund.value as Address) : zeroAddress,
+        marketDiscounts: new Map(this.#current("marketDiscount").map((row) => [Number(row.key), BigInt(row.value)] as const)),
+        collateralDiscounts: new Map(this.#current("collateralDiscount").map((row) => [row.key as Address, BigInt(row.value)] as const)),
+      },
     };
   }
 

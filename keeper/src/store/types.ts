@@ -36,6 +36,22 @@ export interface SequencerRecord {
   gracePeriod: bigint;
 }
 
+/** The liquidation parameters (`IMarginVault.liquidationConfig`, `insurance`, `liquidationDiscounts`). */
+export interface LiquidationRecord {
+  /** Penalty rate on the liquidated notional (WAD). */
+  penalty: bigint;
+  /** The insurance fund's share of the penalty (WAD); 0 in effect when `fund` is the zero address. */
+  fundShare: bigint;
+  /** Gross value (WAD USD) under which a liquidation may take the rest of an account. */
+  dustThreshold: bigint;
+  /** The insurance fund (zero address: none). */
+  fund: Address;
+  /** Liquidation discount (WAD) by market id; missing markets are 0. */
+  marketDiscounts: Map<number, bigint>;
+  /** Liquidation discount (WAD) by collateral token (checksummed); missing tokens are 0. */
+  collateralDiscounts: Map<Address, bigint>;
+}
+
 /** The vault's risk configuration, rebuilt from its events. */
 export interface RiskConfig {
   /** By asset id (ids are dense, in listing order). */
@@ -48,6 +64,7 @@ export interface RiskConfig {
   rho: Map<string, bigint>;
   imFactor: bigint;
   sequencer: SequencerRecord;
+  liquidation: LiquidationRecord;
 }
 
 /** Where a log sits in the chain. */
@@ -92,6 +109,11 @@ export type VaultEvent = LogPosition &
     | { eventName: "Withdraw"; args: { account: Address; token: Address; receiver: Address; amount: bigint; balance: bigint } }
     | { eventName: "PositionChanged"; args: { account: Address; market: bigint; delta: bigint; size: bigint } }
     | { eventName: "CashChanged"; args: { account: Address; delta: bigint; cash: bigint } }
+    | { eventName: "CollateralTransferred"; args: { from: Address; to: Address; token: Address; amount: bigint; fromBalance: bigint; toBalance: bigint } }
+    | { eventName: "LiquidationConfigSet"; args: { penalty: bigint; fundShare: bigint; dustThreshold: bigint } }
+    | { eventName: "LiquidationDiscountSet"; args: { market: bigint; discount: bigint } }
+    | { eventName: "CollateralLiquidationDiscountSet"; args: { token: Address; discount: bigint } }
+    | { eventName: "InsuranceFundSet"; args: { fund: Address; asset: Address } }
   );
 
 /** The names of the events the store applies. */

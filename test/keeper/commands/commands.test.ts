@@ -81,7 +81,7 @@ describe("keeper commands", () => {
     }
   });
 
-  it("the CLI names a wrong config field and says that run is not implemented yet", async () => {
+  it("the CLI names a wrong config field, and run refuses mode \"run\" without a key", async () => {
     const exec = promisify(execFile);
     const dir = mkdtempSync(join(tmpdir(), "keeper-cli-"));
     const path = join(dir, "keeper.config.json");
@@ -90,7 +90,9 @@ describe("keeper commands", () => {
     const bad = await run(["scan", "--config", path]);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include("ConfigError").and.include("rpcUrls: expected at least one RPC URL").and.include("vault:");
-    const notYet = await run(["run", "--config", path]);
-    expect(notYet.stderr).to.include("NotImplementedError: `keeper run` is not implemented yet.");
+    const noKeyPath = join(dir, "no-key.json");
+    writeFileSync(noKeyPath, JSON.stringify({ rpcUrls: ["http://127.0.0.1:1"], vault: "0x5FbDB2315678afecb367f032d93F642f64180aa3", chainId: 1, startBlock: 0, mode: "run" }));
+    const noKey = await run(["run", "--config", noKeyPath]);
+    expect(noKey.stderr).to.include('ConfigError: mode "run" needs a signing key.');
   });
 });

@@ -40,7 +40,17 @@ describe("keeper config", () => {
       logLevel: "info",
     });
     expect(config.metrics).to.deep.equal({ host: "127.0.0.1", port: 9464 });
-    expect(config.gas).to.deep.equal({ maxFeePerGasGwei: 100, minProfitUsd: 0 });
+    expect(config.gas).to.deep.equal({
+      maxFeePerGasGwei: 100,
+      maxPriorityFeePerGasGwei: 2,
+      minProfitUsd: 0,
+      replaceAfterBlocks: 3,
+      feeBumpPercent: 20,
+      gasLimitMultiplier: 1.25,
+      nativeAssetSymbol: "ETH",
+      minBalanceEth: 0.05,
+    });
+    expect(config.readiness).to.deep.equal({ maxBlockLag: 3, maxStaleSeconds: 120 });
     expect(config.key).to.deep.equal({ privateKeyEnv: "KEEPER_PRIVATE_KEY" });
   });
 

@@ -1,0 +1,68 @@
+import { createWalletClient, defineChain, getAddress, type Address } from "viem";
+
+import { createKeeperClient, createKeeperTransport } from "../client.js";
+import type { KeeperConfig } from "../config/schema.js";
+import { ConfigError } from "../errors.js";
+import { createKeeper, onLiquidationSettled } from "../keeper.js";
+import type { Logger } from "../log.js";
+import { createMetrics } from "../metrics.js";
+import { loadSigner } from "../send/loadSigner.js";
+import { createSender, type Sender } from "../send/sender.js";
+import { startServer } from "../server.js";
+import { openStore } from "../store/store.js";
+
+/** Options of `runCommand`. */
+export interface RunCommandParameters {
+  config: KeeperConfig;
+  logger: Logger;
+  /** Stops the keeper (the CLI aborts it on SIGINT/SIGTERM). */
+  signal: AbortSignal;
+}
+
+/**
+ * `keeper run`: the HTTP endpoints, then the per-block loop until `signal` aborts; then waits for the round in
+ * progress (and the bookkeeping of what it sent), closes the state file and the server.
+ *
+ * @param parameters Config, logger, signal.
+ * @throws ConfigError when mode "run" has no key, or `liquidator` contradicts the key.
+ */
+export async function runCommand(parameters: RunCommandParameters): Promise<void> {
+  const { config, logger, signal } = parameters;
+  const metrics = createMetrics({ defaultMetrics: true });
+  if (config.mode === "run" && config.key === undefined) {
+    throw new ConfigError('mode "run" needs a signing key.', { metaMessages: ['Set `key` ({ "privateKeyEnv": "KEEPER_PRIVATE_KEY" } or a keystore), or use mode "dry-run".'] });
+  }
+  const account = config.key ? await loadSigner({ key: config.key }) : null;
+  if (account && config.liquidator && getAddress(config.liquidator) !== account.address) {
+    throw new ConfigError(`\`liquidator\` ${config.liquidator} is not the key's address ${account.address}.`, { metaMessages: ["Remove `liquidator` or fix it."] });
+  }
+  const liquidator: Address | undefined = account?.address ?? config.liquidator;
+  if (liquidator === undefined) {
+    throw new ConfigError("No liquidator address.", { metaMessages: ["Set `key`, or `liquidator` (the address simulations are made from) for a dry run."] });
+  }
+  const client = await createKeeperClient(config, metrics);
+  let sender: Sender | null = null;
+  if (account) {
+    const chain = defineChain({ id: config.chainId, name: `chain ${config.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
+    const walletClient = createWalletClient({ account, chain, transport: createKeeperTransport(config, metrics) });
+    sender = createSender({
+      publicClient: client,
+      walletClient,
+      vault: config.vault,
+      gas: config.gas,
+      metrics,
+      logger: logger.child({ module: "sender" }),
+      onSettled: onLiquidationSettled(logger.child({ module: "sender" })),
+    });
+  }
+  const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
+  const keeper = createKeeper({ config, client, store, sender, liquidator, metrics, logger });
+  const http = await startServer({ host: config.metrics.host, port: config.metrics.port, metrics, readiness: config.readiness, status: keeper.status });
+  logger.info({ host: config.metrics.host, port: http.port }, "serving /metrics, /healthz, /readyz");
+  try {
+    await keeper.run(signal);
+  } finally {
+    store.close();
+    await http.close();
+  }
+}

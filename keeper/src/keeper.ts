@@ -1,0 +1,340 @@
+/**
+ * The keeper's per-block loop. Each round indexes the vault to the head, reads every feed at that block, and
+ * re-evaluates only the accounts that can have changed: those touched by new vault events, and every account
+ * holding an asset whose price moved (all of them after a risk-parameter change or a reorg). The accounts under
+ * maintenance margin are liquidated worst first (by MM - E): the strategy chooses the items, the call is
+ * simulated, the reward is weighed against the gas at the current fee, and the sender sends (or, in dry-run,
+ * the decision is logged). An account whose attempt failed (a lost race, an unprofitable or impossible
+ * liquidation) is not tried again until its state or its prices change. A failing round is logged and counted
+ * and the loop goes on; `keeper_last_block_processed` then stays stale and `/readyz` turns unready.
+ */
+import { formatUnits, type Address, type PublicClient } from "viem";
+
+import { marginVaultAbi } from "./abi/generated.js";
+import type { KeeperConfig } from "./config/schema.js";
+import { createIndexer, type Indexer, type SyncReturnType } from "./indexer/indexer.js";
+import {
+  createLiquidationContext,
+  pricesByAsset,
+  requirementOf,
+  stateFromStore,
+  type AccountState,
+  type LiquidationContext,
+} from "./liquidation/previewLiquidation.js";
+import { createPartialLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
+import type { Logger } from "./log.js";
+import { WAD } from "./margin/mathLib.js";
+import type { KeeperMetrics } from "./metrics.js";
+import { readPrices } from "./prices/readPrices.js";
+import type { Sender } from "./send/sender.js";
+import type { KeeperStore } from "./store/store.js";
+import type { RiskConfig } from "./store/types.js";
+
+/** Vault errors that mean someone else liquidated first, or the account recovered: a lost race, not a fault. */
+export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationExceedsInitialMargin", "LiquidationItemTooLarge", "LiquidationDidNotImproveHealth"]);
+
+/** Options of `createKeeper`. */
+export interface CreateKeeperParameters {
+  config: KeeperConfig;
+  client: PublicClient;
+  store: KeeperStore;
+  /** The sender; null in dry-run without a key. */
+  sender: Sender | null;
+  /** The keeper's own vault account (the key's address, or `config.liquidator`). */
+  liquidator: Address;
+  /** @default the partial-liquidation strategy */
+  strategy?: LiquidationStrategy;
+  metrics: KeeperMetrics;
+  logger: Logger;
+  /** Replaces the indexer (tests). */
+  indexer?: Indexer;
+}
+
+/** What one round did. */
+export interface TickReturnType {
+  /** The block evaluated (null when nothing is indexed yet). */
+  block: bigint | null;
+  /** Whether the block was new (a round on an already evaluated block only follows transactions in flight). */
+  evaluated: boolean;
+  /** Accounts re-evaluated. */
+  reevaluated: number;
+  /** Accounts under maintenance margin, worst first. */
+  atRisk: Address[];
+  /** Liquidation transactions sent in this round. */
+  sent: number;
+}
+
+/** The keeper's liveness figures, for `/readyz`. */
+export interface KeeperStatus {
+  /** The last block fully processed (null before the first). */
+  lastBlock: bigint | null;
+  /** When it was processed (ms since epoch; 0 before the first). */
+  lastBlockAt: number;
+  /** The chain head seen at the last poll. */
+  head: bigint | null;
+}
+
+/** The keeper. */
+export interface Keeper {
+  /** One round. Throws when indexing or reading the prices fails (the loop catches it). */
+  tick(): Promise<TickReturnType>;
+  /** Rounds every `pollIntervalMs` until `signal` aborts; resolves after the round in progress has finished. */
+  run(signal: AbortSignal): Promise<void>;
+  status(): KeeperStatus;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/**
+ * Creates the keeper.
+ *
+ * @param parameters Config, client, store, sender, liquidator, metrics, logger.
+ * @returns `tick`, `run` and `status`.
+ * @example
+ * const keeper = createKeeper({ config, client, store, sender, liquidator: account.address, metrics, logger });
+ * await keeper.run(controller.signal);
+ */
+export function createKeeper(parameters: CreateKeeperParameters): Keeper {
+  const { config, client, store, sender, liquidator, metrics } = parameters;
+  const logger = parameters.logger.child({ module: "keeper" });
+  const indexer =
+    parameters.indexer ??
+    createIndexer({
+      client,
+      store,
+      vault: config.vault,
+      startBlock: config.startBlock,
+      confirmations: config.confirmations,
+      reorgWindow: config.reorgWindow,
+      chunkSize: config.getLogsChunkSize,
+      logger: parameters.logger.child({ module: "indexer" }),
+      metrics,
+    });
+  const strategy = parameters.strategy ?? createPartialLiquidationStrategy({ client, vault: config.vault, liquidator });
+
+  let risk: RiskConfig | null = null;
+  let lastPrices: bigint[] = [];
+  let lastBlock: bigint | null = null;
+  let lastBlockAt = 0;
+  let head: bigint | null = null;
+  const states = new Map<Address, AccountState>();
+  /** Assets each account touches, and the reverse index. */
+  const assetsOf = new Map<Address, Set<number>>();
+  const holders = new Map<number, Set<Address>>();
+  /** The shortfall MM - E of each evaluated account (null: no usable price). */
+  const shortfalls = new Map<Address, bigint | null>();
+  /** A version per account, raised whenever it is re-evaluated because something changed. */
+  const versions = new Map<Address, number>();
+  /** Accounts not to try again until their version changes. */
+  const marks = new Map<Address, number>();
+
+  function index(account: Address, state: AccountState, r: RiskConfig): void {
+    for (const asset of assetsOf.get(account) ?? []) holders.get(asset)?.delete(account);
+    const assets = new Set<number>();
+    for (const [id, amount] of state.balances) if (amount !== 0n && r.collaterals[id]) assets.add(r.collaterals[id].asset);
+    for (const [market, size] of state.positions) if (size !== 0n && r.markets[market]) assets.add(r.markets[market].asset);
+    assetsOf.set(account, assets);
+    for (const asset of assets) {
+      let set = holders.get(asset);
+      if (set === undefined) holders.set(asset, (set = new Set()));
+      set.add(account);
+    }
+  }
+
+  function mark(account: Address): void {
+    marks.set(account, versions.get(account) ?? 0);
+  }
+
+  function nativePrice(r: RiskConfig, prices: bigint[]): bigint | null {
+    if (config.gas.nativePriceUsd !== undefined) return BigInt(Math.round(config.gas.nativePriceUsd * 1e6)) * 10n ** 12n;
+    const asset = r.assets.find((a) => a.symbol === config.gas.nativeAssetSymbol);
+    const price = asset === undefined ? 0n : (prices[asset.id] ?? 0n);
+    return price > 0n ? price : null;
+  }
+
+  /** Re-evaluates what can have changed; returns how many accounts were evaluated. */
+  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): number {
+    const dirty = new Set<Address>(sync.touched);
+    if (full) for (const account of store.accounts()) dirty.add(account);
+    else {
+      for (let asset = 0; asset < prices.length; asset++) {
+        if (prices[asset] === lastPrices[asset]) continue;
+        for (const account of holders.get(asset) ?? []) dirty.add(account);
+      }
+    }
+    if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
+    for (const account of dirty) {
+      // Only accounts whose state changed are read again; a price move re-evaluates the cached state.
+      let state = full || sync.touched.has(account) ? undefined : states.get(account);
+      if (state === undefined) {
+        state = stateFromStore(store, r, account);
+        states.set(account, state);
+        index(account, state, r);
+      }
+      versions.set(account, (versions.get(account) ?? 0) + 1);
+      const req = requirementOf(state, ctx);
+      shortfalls.set(account, req === null ? null : req.mm - req.equity);
+    }
+    return dirty.size;
+  }
+
+  async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean): Promise<boolean> {
+    const log = logger.child({ account, block: Number(blockNumber) });
+    const skip = (reason: string, fields: Record<string, unknown> = {}, remember = true) => {
+      metrics.liquidationsSkipped.inc({ reason });
+      if (remember) mark(account);
+      log.info({ reason, ...fields }, "liquidation skipped");
+      return false;
+    };
+    const candidate = { account, state: states.get(account)!, liquidator: states.get(liquidator) ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
+    if (!strategy.isApplicable(candidate)) return skip("not-applicable");
+    const plan = strategy.preview(candidate);
+    if (plan === null) return skip("no-plan", { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
+    const simulation = await strategy.simulate(plan);
+    if (!simulation.ok) {
+      if (LOST_RACE_ERRORS.has(simulation.errorName)) {
+        metrics.liquidationsLost.inc({ stage: "simulation" });
+        mark(account);
+        log.info({ error: simulation.errorName }, "liquidation lost before sending (already liquidated or healthy at the head)");
+        return false;
+      }
+      return skip("simulation-revert", { error: simulation.errorName });
+    }
+    let gasEstimate: bigint;
+    try {
+      // At "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
+      // competitor's transaction: the race is then decided on-chain, not guessed here).
+      gasEstimate = await client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" });
+    } catch (error) {
+      return skip("simulation-revert", { error: revertName(error) });
+    }
+    const fees = sender ? await sender.fees(baseFee) : { maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n };
+    if (fees === null) return skip("fee-cap", { baseFeeGwei: formatUnits(baseFee ?? 0n, 9) }, false);
+    const native = nativePrice(r, ctx.prices);
+    if (native === null) return skip("no-native-price", { hint: "set gas.nativePriceUsd or gas.nativeAssetSymbol" }, false);
+    const feePerGas = (baseFee ?? 0n) + fees.maxPriorityFeePerGas;
+    const gasCost = (gasEstimate * feePerGas * native) / WAD;
+    const profit = plan.preview.reward - gasCost;
+    const figures = {
+      items: plan.items.map((i) => ({ collateral: i.collateral, id: Number(i.id), amount: i.amount.toString() })),
+      rewardUsd: formatUnits(plan.preview.reward, 18),
+      gasCostUsd: formatUnits(gasCost, 18),
+      profitUsd: formatUnits(profit, 18),
+      gas: gasEstimate.toString(),
+    };
+    if (Number(formatUnits(profit, 18)) < config.gas.minProfitUsd) return skip("unprofitable", figures);
+    if (config.mode === "dry-run" || sender === null) {
+      metrics.liquidationsSkipped.inc({ reason: "dry-run" });
+      mark(account);
+      log.info(figures, "dry run: would liquidate");
+      return false;
+    }
+    if (!balanceOk) return skip("balance-low", figures, false);
+    const gasLimit = (gasEstimate * BigInt(Math.round(config.gas.gasLimitMultiplier * 1000))) / 1000n;
+    try {
+      await sender.send({ account, items: plan.items, gas: gasLimit, fees, blockNumber });
+      log.info(figures, "liquidating");
+      return true;
+    } catch (error) {
+      metrics.liquidationsSkipped.inc({ reason: "send-failed" });
+      log.error({ err: error }, "sending the liquidation failed; retrying at the next change");
+      mark(account);
+      return false;
+    }
+  }
+
+  async function tick(): Promise<TickReturnType> {
+    let sync: SyncReturnType;
+    try {
+      sync = await indexer.sync();
+    } catch (error) {
+      metrics.indexerErrors.inc({ error: error instanceof Error ? error.name : "Error" });
+      throw error;
+    }
+    const started = performance.now();
+    head = BigInt(sync.head);
+    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+    const blockNumber = BigInt(sync.checkpoint);
+    if (lastBlock === blockNumber && sync.applied === 0 && sync.reorgedTo === null) {
+      if (sender) await sender.onBlock(blockNumber);
+      lastBlockAt = Date.now();
+      metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
+      return { block: blockNumber, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+    }
+    const block = await client.getBlock({ blockNumber });
+    const full = risk === null || sync.riskChanged;
+    if (full) risk = store.riskConfig();
+    const r = risk!;
+    const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
+    const prices = pricesByAsset(r.assets.length, read);
+    const ctx = createLiquidationContext(r, prices);
+    const reevaluated = reevaluate(sync, r, ctx, prices, full);
+    lastPrices = prices;
+
+    const atRisk: { account: Address; shortfall: bigint }[] = [];
+    let unpriced = 0;
+    for (const [account, shortfall] of shortfalls) {
+      if (shortfall === null) unpriced++;
+      else if (shortfall > 0n) atRisk.push({ account, shortfall });
+    }
+    atRisk.sort((x, y) => (x.shortfall > y.shortfall ? -1 : x.shortfall < y.shortfall ? 1 : x.account < y.account ? -1 : 1));
+    metrics.accountsTracked.set(states.size);
+    metrics.atRiskAccounts.set(atRisk.length);
+    metrics.unpricedAccounts.set(unpriced);
+
+    let sent = 0;
+    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== versions.get(account));
+    if (targets.length > 0) {
+      const balanceOk = sender ? await sender.checkBalance() : true;
+      for (const { account } of targets) {
+        if (await attempt(account, ctx, r, blockNumber, block.baseFeePerGas, balanceOk)) sent++;
+      }
+      if (sent > 0) metrics.decisionSeconds.set((performance.now() - started) / 1000);
+    }
+    if (sender) {
+      await sender.onBlock(blockNumber);
+      if (targets.length === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
+    }
+    lastBlock = blockNumber;
+    lastBlockAt = Date.now();
+    metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
+    if (atRisk.length > 0 || reevaluated > 0) {
+      logger.debug({ block: Number(blockNumber), reevaluated, atRisk: atRisk.length, sent }, "block processed");
+    }
+    return { block: blockNumber, evaluated: true, reevaluated, atRisk: atRisk.map((a) => a.account), sent };
+  }
+
+  /** Called by the sender when a liquidation in flight is mined or dropped. */
+  return {
+    tick,
+    async run(signal) {
+      logger.info({ mode: config.mode, liquidator, vault: config.vault }, "keeper started");
+      while (!signal.aborted) {
+        try {
+          await tick();
+        } catch (error) {
+          metrics.loopErrors.inc({ error: error instanceof Error ? error.name : "Error" });
+          logger.error({ err: error, lastBlock: lastBlock === null ? null : Number(lastBlock) }, "round failed; the loop goes on");
+        }
+        await sleep(config.pollIntervalMs, signal);
+      }
+      logger.info({ lastBlock: lastBlock === null ? null : Number(lastBlock), inFlight: sender?.pending().length ?? 0 }, "keeper stopped");
+    },
+    status: () => ({ lastBlock, lastBlockAt, head }),
+  };
+}
+
+/**
+ * The settle callback to give the sender: a reverted liquidation (a lost race) marks nothing by itself, since the
+ * account's next event re-evaluates it; this only logs. Kept as a function for symmetry with the sender's API.
+ */
+export function onLiquidationSettled(logger: Logger) {
+  return (pending: { account: Address; hashes: readonly string[] }, status: string) => {
+    if (status !== "success") logger.warn({ account: pending.account, hash: pending.hashes.at(-1), status }, "liquidation lost (reverted or replaced)");
+  };
+}

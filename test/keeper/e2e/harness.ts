@@ -1,0 +1,256 @@
+/**
+ * The end-to-end harness: a real `hardhat node` process on 127.0.0.1 (a free port), the protocol deployed on it
+ * through the Ignition module, users that open positions through TradeSettlement with signed EIP-712 orders, and
+ * keeper processes (`tsx keeper/src/cli.ts run`) with their own config, state file and metrics port. Every child
+ * process runs in its own process group, killed as a group.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { network } from "hardhat";
+import { Wallet, type Contract, type Signer } from "ethers";
+
+import { buildPortfolioMarginModule, DEFAULT_CONFIG_PATH } from "../../../ignition/modules/PortfolioMargin.js";
+import { parseDeploymentConfig } from "../../../ignition/modules/deploymentConfig.js";
+import { readFileSync } from "node:fs";
+import { ORDER_TYPES, type Order } from "../../helpers/orders.js";
+
+export const WAD = 10n ** 18n;
+export const wad = (x: number): bigint => BigInt(Math.round(x * 1e6)) * 10n ** 12n;
+export const MARKET = { BTC: 0, ETH: 1, SOL: 2, LINK: 3, DOGE: 4 } as const;
+
+const ROOT = process.cwd();
+const TSX_CLI = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const HARDHAT_CLI = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+export const workDir = mkdtempSync(join(tmpdir(), "keeper-e2e-"));
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+    await sleep(everyMs);
+  }
+}
+
+/** A child process in its own process group. */
+export interface Child {
+  process: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+const children = new Set<Child>();
+
+// Whatever happens to the test runner, no child outlives it.
+process.once("exit", () => {
+  for (const child of children) {
+    try {
+      process.kill(-child.process.pid!, "SIGKILL");
+    } catch {}
+  }
+});
+
+function startChild(args: string[], env: NodeJS.ProcessEnv, logName: string): Child {
+  const log = join(workDir, logName);
+  const out = createWriteStream(log);
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const handle: Child = {
+    process: child,
+    log,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {}
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {}
+        }, graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(handle);
+      return child.exitCode;
+    },
+  };
+  children.add(handle);
+  return handle;
+}
+
+/** Stops every child still running (the suite's `after`). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((child) => child.stop(3_000)));
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const json = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (json.error) throw new Error(json.error.message);
+  return json.result;
+}
+
+/** Starts `hardhat node` on a free port and waits for its RPC. */
+export async function startNode(): Promise<{ url: string; child: Child; rpc: (method: string, params?: unknown[]) => Promise<any> }> {
+  const port = await freePort();
+  const child = startChild([HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {}, "node.log");
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("the hardhat node", () => rpc(url, "eth_chainId").then(() => true), 60_000, 200);
+  return { url, child, rpc: (method, params) => rpc(url, method, params) };
+}
+
+/** The protocol on the node: contracts, signers, tokens and feeds. */
+export async function deploy(url: string) {
+  const connection = await network.create({ network: "localhost", override: { url } });
+  const { ethers, ignition } = connection;
+  const deploymentId = `e2e-${process.pid}-${Date.now()}`;
+  const config = parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8")));
+  const deployed = await ignition.deploy(buildPortfolioMarginModule(config), { deploymentId, displayUi: false });
+  rmSync(join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+  const vault = deployed.vault as Contract;
+  const settlement = deployed.settlement as Contract;
+  const feed = (symbol: string) => deployed[`feed_${symbol}`] as Contract;
+  const token = (symbol: string) => deployed[`token_${symbol}`] as Contract;
+  const startBlock = Number((await ethers.provider.getBlockNumber()) - 200 < 0 ? 0 : 0);
+  return { connection, ethers, vault, settlement, feed, token, startBlock, vaultAddress: (await vault.getAddress()) as `0x${string}` };
+}
+export type Deployment = Awaited<ReturnType<typeof deploy>>;
+
+/** A fresh funded user: native balance, USDC minted, approved and deposited in the vault. */
+export async function newUser(d: Deployment, usdc: number): Promise<Wallet> {
+  const [admin] = await d.ethers.getSigners();
+  const wallet = Wallet.createRandom().connect(d.ethers.provider) as unknown as Wallet;
+  await (await admin!.sendTransaction({ to: wallet.address, value: 10n * WAD })).wait();
+  if (usdc > 0) {
+    const USDC = d.token("USDC");
+    const amount = BigInt(usdc) * 10n ** 6n;
+    await (await USDC.mint(wallet.address, amount)).wait();
+    await (await (USDC.connect(wallet) as Contract).approve(d.vaultAddress, amount)).wait();
+    await (await (d.vault.connect(wallet) as Contract).deposit(await USDC.getAddress(), amount, wallet.address)).wait();
+  }
+  return wallet;
+}
+
+let nonce = 1n;
+
+/** A signed trade of `size` (WAD) in `market` at `price` (WAD) between `buyer` and `seller`. */
+export async function trade(d: Deployment, buyer: Signer, seller: Signer, market: number, size: bigint, price: bigint): Promise<void> {
+  const { chainId } = await d.ethers.provider.getNetwork();
+  const domain = { name: "PortfolioMargin TradeSettlement", version: "1", chainId, verifyingContract: await d.settlement.getAddress() };
+  const expiry = BigInt((await d.ethers.provider.getBlock("latest"))!.timestamp + 86_400);
+  const buy: Order = { account: await buyer.getAddress(), market: BigInt(market), size, limitPrice: price, nonce: nonce++, expiry };
+  const sell: Order = { account: await seller.getAddress(), market: BigInt(market), size: -size, limitPrice: price, nonce: nonce++, expiry };
+  const [admin] = await d.ethers.getSigners();
+  await (
+    await (d.settlement.connect(admin) as Contract).settleTrade(
+      buy,
+      await buyer.signTypedData(domain, ORDER_TYPES, buy),
+      sell,
+      await seller.signTypedData(domain, ORDER_TYPES, sell),
+      size,
+      price,
+    )
+  ).wait();
+}
+
+/** Sets a mock feed (8 decimals) from a WAD price. */
+export async function setPrice(d: Deployment, symbol: string, price: bigint): Promise<void> {
+  await (await d.feed(symbol).setAnswer(price / 10n ** 10n)).wait();
+}
+
+/** The `Liquidated` events of `account` (by liquidator). */
+export async function liquidations(d: Deployment, account: string): Promise<string[]> {
+  const events = await d.vault.queryFilter(d.vault.filters.Liquidated(account), 0, "latest");
+  return events.map((e) => (e as unknown as { args: { liquidator: string } }).args.liquidator);
+}
+
+/** A keeper process. */
+export interface KeeperProcess extends Child {
+  metricsPort: number;
+  configPath: string;
+  metrics(): Promise<string>;
+  /** The value of a metric line (name with labels as printed), 0 when absent. */
+  metric(name: string): Promise<number>;
+}
+
+/** Writes a config and starts `tsx keeper/src/cli.ts run --config <it>`. */
+export async function startKeeper(name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, reuse?: { metricsPort: number; configPath: string }): Promise<KeeperProcess> {
+  const metricsPort = reuse?.metricsPort ?? (await freePort());
+  const configPath = reuse?.configPath ?? join(workDir, `${name}.config.json`);
+  if (!reuse) {
+    writeFileSync(configPath, JSON.stringify({ chainId: 31337, pollIntervalMs: 100, logLevel: process.env.E2E_LOG_LEVEL ?? "info", dbPath: join(workDir, `${name}.sqlite`), metrics: { host: "127.0.0.1", port: metricsPort }, ...config }, null, 2));
+  }
+  const child = startChild([TSX_CLI, "keeper/src/cli.ts", "run", "--config", configPath], env, `${name}-${Date.now()}.log`);
+  const metrics = async () => {
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    return response.text();
+  };
+  const keeper: KeeperProcess = {
+    ...child,
+    metricsPort,
+    configPath,
+    metrics,
+    async metric(line: string) {
+      const text = await metrics();
+      const found = text.split("\n").find((l) => l.startsWith(`${line} `));
+      return found ? Number(found.slice(line.length + 1)) : 0;
+    },
+  };
+  await waitFor(`keeper ${name} ready`, async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200, 60_000, 200);
+  return keeper;
+}
+
+/** A loopback JSON-RPC proxy to `target` that answers HTTP 503 while `failing` is set. */
+export async function startFlakyProxy(target: string): Promise<{ url: string; failing: boolean; forwarded: number; failed: number; close(): Promise<void> }> {
+  const state = { failing: false, forwarded: 0, failed: 0 };
+  const targetUrl = new URL(target);
+  const server: Server = createServer((req, res) => {
+    if (state.failing) {
+      state.failed++;
+      req.resume();
+      res.writeHead(503, { "content-type": "text/plain" }).end("upstream unavailable");
+      return;
+    }
+    state.forwarded++;
+    const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, path: "/", method: req.method, headers: { "content-type": "application/json" } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, { "content-type": "application/json" });
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    url,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  });
+}

@@ -1,0 +1,135 @@
+import { expect } from "chai";
+import type { Contract } from "ethers";
+import { createPublicClient, custom, getAddress, type Address, type EIP1193Provider, type PublicClient } from "viem";
+
+import { createIndexer } from "../../../keeper/src/indexer/index.js";
+import {
+  createLiquidationContext,
+  previewLiquidation,
+  pricesByAsset,
+  requirementOf,
+  stateFromStore,
+} from "../../../keeper/src/liquidation/previewLiquidation.js";
+import { chooseItems, createPartialLiquidationStrategy, type LiquidationCandidate } from "../../../keeper/src/liquidation/strategy.js";
+import { readPrices } from "../../../keeper/src/prices/index.js";
+import { openStore, type KeeperStore } from "../../../keeper/src/store/index.js";
+import { connection, deployDefault, MARKET, networkHelpers, setPrice, units, wad } from "../../fixtures.js";
+
+const client = createPublicClient({ transport: custom(connection.provider as unknown as EIP1193Provider) }) as PublicClient;
+type Deployed = Awaited<ReturnType<typeof deployDefault>>;
+
+/** Indexes to the head and builds the candidate for `account` liquidated by `liquidator`. */
+async function candidateAt(deployed: Deployed, account: string, liquidator: string): Promise<{ store: KeeperStore; candidate: LiquidationCandidate }> {
+  const vault = getAddress(await deployed.vault.getAddress());
+  const store = openStore({ path: ":memory:", vault, chainId: 31337 });
+  await createIndexer({ client, store, vault, startBlock: 0 }).sync();
+  const block = await client.getBlock();
+  const risk = store.riskConfig();
+  const read = await readPrices({ client, assets: risk.assets, sequencer: risk.sequencer, blockNumber: block.number, timestamp: block.timestamp });
+  const ctx = createLiquidationContext(risk, pricesByAsset(risk.assets.length, read));
+  const candidate: LiquidationCandidate = {
+    account: getAddress(account),
+    state: stateFromStore(store, risk, getAddress(account)),
+    liquidator: stateFromStore(store, risk, getAddress(liquidator)),
+    ctx,
+  };
+  return { store, candidate };
+}
+
+async function margin(vault: Contract, account: string) {
+  const m = await vault.accountMargin(account);
+  return { equity: m.equity as bigint, mm: m.maintenanceMargin as bigint, im: m.initialMargin as bigint };
+}
+
+/** Sends the plan from `signer` and checks the vault's figures against the twin's. */
+async function executeAndCompare(deployed: Deployed, candidate: LiquidationCandidate, signer: Deployed["carol"]) {
+  const plan = chooseItems(candidate);
+  expect(plan, "a plan").to.not.equal(null);
+  const strategy = createPartialLiquidationStrategy({ client, vault: getAddress(await deployed.vault.getAddress()), liquidator: getAddress(signer.address) });
+  const simulated = await strategy.simulate(plan!);
+  expect(simulated.ok, JSON.stringify(simulated.ok ? "" : simulated.errorName)).to.equal(true);
+  if (simulated.ok) expect(simulated.penalty).to.equal(plan!.preview.penalty);
+  const liquidatorBefore = await margin(deployed.vault, signer.address);
+  await (deployed.vault.connect(signer) as Contract).liquidate(candidate.account, plan!.items.map((i) => ({ ...i })));
+  const after = await margin(deployed.vault, candidate.account);
+  const liquidatorAfter = await margin(deployed.vault, signer.address);
+  if (!plan!.preview.account.badDebt) expect(after).to.deep.equal(plan!.preview.account.after);
+  expect(liquidatorAfter).to.deep.equal(plan!.preview.liquidator.after);
+  expect(liquidatorAfter.equity - liquidatorBefore.equity).to.equal(plan!.preview.reward);
+  return plan!;
+}
+
+async function fundLiquidator(deployed: Deployed, usdc: number) {
+  await (deployed.vault.connect(deployed.carol) as Contract).deposit(deployed.tokens.USDC, await units(deployed.tokens.USDC, usdc), deployed.carol.address);
+}
+
+describe("keeper liquidation strategy (in-process)", () => {
+  it("sizes a single position so that the account is back at initial margin, as the vault computes", async () => {
+    const d = await networkHelpers.loadFixture(deployDefault);
+    await (d.vault.connect(d.alice) as Contract).deposit(d.tokens.USDC, await units(d.tokens.USDC, 10_000), d.alice.address);
+    await fundLiquidator(d, 50_000);
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.ETH, wad(10));
+    await d.vault.harnessSetCash(d.alice.address, wad(-23_000));
+    await setPrice(d.feeds.ETH, wad(1_500));
+    const { candidate } = await candidateAt(d, d.alice.address, d.carol.address);
+    const plan = await executeAndCompare(d, candidate, d.carol);
+    expect(plan.items).to.have.length(1);
+    expect(plan.items[0]!.amount < wad(10)).to.equal(true);
+    const after = plan.preview.account.after;
+    expect(after.equity >= after.im).to.equal(true);
+    // Not past IM by more than the search's precision: 1/2^20 of the position less leaves it under IM.
+    const smaller = previewLiquidation({ ctx: candidate.ctx, account: candidate.state, liquidator: candidate.liquidator, items: [{ ...plan.items[0]!, amount: plan.items[0]!.amount - wad(10) / 2n ** 19n }] });
+    expect(smaller.ok && smaller.account.after.equity < smaller.account.after.im).to.equal(true);
+  });
+
+  it("takes several positions in order, the last one sized, and the vault accepts it", async () => {
+    const d = await networkHelpers.loadFixture(deployDefault);
+    await (d.vault.connect(d.alice) as Contract).deposit(d.tokens.USDC, await units(d.tokens.USDC, 5_000), d.alice.address);
+    await fundLiquidator(d, 200_000);
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.ETH, wad(6));
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.SOL, wad(100));
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.DOGE, wad(-20_000));
+    await d.vault.harnessSetCash(d.alice.address, wad(-24_000));
+    const { candidate } = await candidateAt(d, d.alice.address, d.carol.address);
+    const r = requirementOf(candidate.state, candidate.ctx)!;
+    expect(r.equity < r.mm && r.equity > 0n).to.equal(true);
+    const plan = await executeAndCompare(d, candidate, d.carol);
+    expect(plan.items.length).to.be.greaterThan(1);
+    expect(plan.items.every((i) => !i.collateral)).to.equal(true);
+  });
+
+  it("takes everything from an insolvent account, collateral included, and the store follows the transfers", async () => {
+    const d = await networkHelpers.loadFixture(deployDefault);
+    await (d.vault.connect(d.alice) as Contract).deposit(d.tokens.WETH, await units(d.tokens.WETH, 2), d.alice.address);
+    await fundLiquidator(d, 100_000);
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.BTC, wad(1));
+    await d.vault.harnessSetCash(d.alice.address, wad(-44_000));
+    await setPrice(d.feeds.BTC, wad(38_000));
+    const { candidate } = await candidateAt(d, d.alice.address, d.carol.address);
+    expect(requirementOf(candidate.state, candidate.ctx)!.equity < 0n).to.equal(true);
+    const plan = await executeAndCompare(d, candidate, d.carol);
+    expect(plan.items.map((i) => i.collateral)).to.deep.equal([false, true]);
+    expect(plan.preview.account.badDebt).to.equal(true);
+    const { store } = await candidateAt(d, d.alice.address, d.carol.address);
+    const weth = getAddress(await d.tokens.WETH.getAddress()) as Address;
+    expect(store.balances(getAddress(d.carol.address)).find((b) => b.token === weth)?.amount).to.equal(await units(d.tokens.WETH, 2));
+    expect(store.balances(getAddress(d.alice.address)).find((b) => b.token === weth)?.amount).to.equal(0n);
+    expect(store.riskConfig().liquidation.penalty).to.equal((await d.vault.liquidationConfig())[0]);
+  });
+
+  it("shrinks the liquidation to keep the liquidator at initial margin, and refuses when it has no collateral", async () => {
+    const d = await networkHelpers.loadFixture(deployDefault);
+    await (d.vault.connect(d.alice) as Contract).deposit(d.tokens.USDC, await units(d.tokens.USDC, 10_000), d.alice.address);
+    await fundLiquidator(d, 150);
+    await d.vault.harnessSetPosition(d.alice.address, MARKET.ETH, wad(10));
+    await d.vault.harnessSetCash(d.alice.address, wad(-23_000));
+    await setPrice(d.feeds.ETH, wad(1_500));
+    const { candidate } = await candidateAt(d, d.alice.address, d.carol.address);
+    const plan = await executeAndCompare(d, candidate, d.carol);
+    const after = plan.preview.account.after;
+    expect(after.equity < after.im).to.equal(true); // could not go all the way
+    const { candidate: broke } = await candidateAt(d, d.alice.address, d.bob.address);
+    expect(chooseItems(broke)).to.equal(null);
+    expect(previewLiquidation({ ctx: broke.ctx, account: broke.state, liquidator: broke.liquidator, items: [{ collateral: false, id: 1n, amount: wad(1) }] })).to.deep.include({ ok: false, revert: "InsufficientMargin" });
+  });
+});
