@@ -76,5 +76,5 @@ export async function latencyBench({ tracked }: { tracked: number }) {
   if (round.sent !== 1) throw new Error(`expected one liquidation sent, got ${round.sent}`);
   store.close();
   await connection.close();
-  return { tracked, roundMs, decisionMs, reevaluated: round.reevaluated };
+  return { tracked, roundMs, decisionMs, reevaluated: round.reevaluated, decidedInBigint: round.decidedInBigint };
 }

@@ -23,6 +23,17 @@ import {
 } from "./liquidation/previewLiquidation.js";
 import { createPartialLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
+import {
+  createBatchParams,
+  createBatchScratch,
+  createMarginBook,
+  isLiquidatableBigint,
+  prepareBatchPrices,
+  screenAccount,
+  type BatchParams,
+  type MarginBook,
+} from "./margin/batch.js";
+import type { Collateral, Position } from "./margin/marginLib.js";
 import { WAD } from "./margin/mathLib.js";
 import type { KeeperMetrics } from "./metrics.js";
 import { readPrices } from "./prices/readPrices.js";
@@ -58,6 +69,8 @@ export interface TickReturnType {
   evaluated: boolean;
   /** Accounts re-evaluated. */
   reevaluated: number;
+  /** Of those, how many the float screen could not decide (decided in bigint). */
+  decidedInBigint: number;
   /** Accounts under maintenance margin, worst first. */
   atRisk: Address[];
   /** Liquidation transactions sent in this round. */
@@ -126,8 +139,17 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   /** Assets each account touches, and the reverse index. */
   const assetsOf = new Map<Address, Set<number>>();
   const holders = new Map<number, Set<Address>>();
-  /** The shortfall MM - E of each evaluated account (null: no usable price). */
-  const shortfalls = new Map<Address, bigint | null>();
+  /**
+   * Each account's engine portfolio as a one-account margin book, and the bitmask of the assets it touches
+   * (book null: it names an unlisted collateral or market, so it has no margin, like a missing price).
+   */
+  const books = new Map<Address, { book: MarginBook | null; mask: number }>();
+  let batchParams: BatchParams | null = null;
+  const scratch = { current: createBatchScratch(1) };
+  /** The shortfall MM - E (> 0) of each account under maintenance margin at the last evaluation. */
+  const atRiskShortfalls = new Map<Address, bigint>();
+  /** Accounts whose margin cannot be computed (a touched asset has no usable price). */
+  const unpricedAccounts = new Set<Address>();
   /** A version per account, raised whenever it is re-evaluated because something changed. */
   const versions = new Map<Address, number>();
   /** Accounts not to try again until their version changes. */
@@ -139,11 +161,34 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     for (const [id, amount] of state.balances) if (amount !== 0n && r.collaterals[id]) assets.add(r.collaterals[id].asset);
     for (const [market, size] of state.positions) if (size !== 0n && r.markets[market]) assets.add(r.markets[market].asset);
     assetsOf.set(account, assets);
+    books.set(account, bookOf(state, r));
     for (const asset of assets) {
       let set = holders.get(asset);
       if (set === undefined) holders.set(asset, (set = new Set()));
       set.add(account);
     }
+  }
+
+  /** The engine portfolio of `state` as `MarginVault._load` builds it (zero entries left out, balances in WAD). */
+  function bookOf(state: AccountState, r: RiskConfig): { book: MarginBook | null; mask: number } {
+    const collateral: Collateral[] = [];
+    const positions: Position[] = [];
+    let mask = 0;
+    for (const [id, amount] of state.balances) {
+      if (amount === 0n) continue;
+      const c = r.collaterals[id];
+      if (c === undefined) return { book: null, mask: 0 };
+      collateral.push({ asset: c.asset, haircut: c.haircut, balance: amount * 10n ** BigInt(18 - c.decimals) });
+      mask |= 1 << c.asset;
+    }
+    for (const [market, size] of state.positions) {
+      if (size === 0n) continue;
+      const m = r.markets[market];
+      if (m === undefined) return { book: null, mask: 0 };
+      positions.push({ asset: m.asset, k: m.k, size });
+      mask |= 1 << m.asset;
+    }
+    return { book: createMarginBook([{ cash: state.cash, collateral, positions }]), mask };
   }
 
   function mark(account: Address): void {
@@ -157,10 +202,19 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     return price > 0n ? price : null;
   }
 
-  /** Re-evaluates what can have changed; returns how many accounts were evaluated. */
-  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): number {
+  /**
+   * Re-evaluates what can have changed: the float screen decides E < MM where it is clear, the fast bigint engine
+   * decides the rest exactly (the same decisions as `marginRequirement`), and only the accounts under MM get the
+   * full requirement (their shortfall ranks them). Returns how many accounts were evaluated, and how many of them
+   * needed bigint.
+   */
+  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): { reevaluated: number; decidedInBigint: number } {
     const dirty = new Set<Address>(sync.touched);
-    if (full) for (const account of store.accounts()) dirty.add(account);
+    if (full) {
+      for (const account of store.accounts()) dirty.add(account);
+      batchParams = createBatchParams(ctx.riskParams);
+      scratch.current = createBatchScratch(r.assets.length);
+    }
     else {
       for (let asset = 0; asset < prices.length; asset++) {
         if (prices[asset] === lastPrices[asset]) continue;
@@ -168,6 +222,11 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       }
     }
     if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
+    const params = batchParams!;
+    const bp = prepareBatchPrices(prices);
+    let unpricedMask = 0;
+    for (let asset = 0; asset < prices.length; asset++) if (!(prices[asset]! > 0n)) unpricedMask |= 1 << asset;
+    let decidedInBigint = 0;
     for (const account of dirty) {
       // Only accounts whose state changed are read again; a price move re-evaluates the cached state.
       let state = full || sync.touched.has(account) ? undefined : states.get(account);
@@ -177,10 +236,27 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
         index(account, state, r);
       }
       versions.set(account, (versions.get(account) ?? 0) + 1);
-      const req = requirementOf(state, ctx);
-      shortfalls.set(account, req === null ? null : req.mm - req.equity);
+      const entry = books.get(account)!;
+      if (entry.book === null || (entry.mask & unpricedMask) !== 0) {
+        unpricedAccounts.add(account);
+        atRiskShortfalls.delete(account);
+        continue;
+      }
+      unpricedAccounts.delete(account);
+      let verdict = screenAccount(entry.book, params, bp, 0, scratch.current);
+      if (verdict < 0) {
+        decidedInBigint++;
+        verdict = isLiquidatableBigint(entry.book, params, bp, 0, scratch.current) ? 1 : 0;
+      }
+      if (verdict === 0) {
+        atRiskShortfalls.delete(account);
+        continue;
+      }
+      // A candidate: the full requirement (as the vault computes it) gives the shortfall that ranks it.
+      const req = requirementOf(state, ctx)!;
+      atRiskShortfalls.set(account, req.mm - req.equity);
     }
-    return dirty.size;
+    return { reevaluated: dirty.size, decidedInBigint };
   }
 
   async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean): Promise<boolean> {
@@ -258,13 +334,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     const started = performance.now();
     head = BigInt(sync.head);
-    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
     const blockNumber = BigInt(sync.checkpoint);
     if (lastBlock === blockNumber && sync.applied === 0 && sync.reorgedTo === null) {
       if (sender) await sender.onBlock(blockNumber);
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
-      return { block: blockNumber, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+      return { block: blockNumber, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
     }
     const block = await client.getBlock({ blockNumber });
     const full = risk === null || sync.riskChanged;
@@ -273,15 +349,12 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
     const prices = pricesByAsset(r.assets.length, read);
     const ctx = createLiquidationContext(r, prices);
-    const reevaluated = reevaluate(sync, r, ctx, prices, full);
+    const { reevaluated, decidedInBigint } = reevaluate(sync, r, ctx, prices, full);
     lastPrices = prices;
 
     const atRisk: { account: Address; shortfall: bigint }[] = [];
-    let unpriced = 0;
-    for (const [account, shortfall] of shortfalls) {
-      if (shortfall === null) unpriced++;
-      else if (shortfall > 0n) atRisk.push({ account, shortfall });
-    }
+    const unpriced = unpricedAccounts.size;
+    for (const [account, shortfall] of atRiskShortfalls) atRisk.push({ account, shortfall });
     atRisk.sort((x, y) => (x.shortfall > y.shortfall ? -1 : x.shortfall < y.shortfall ? 1 : x.account < y.account ? -1 : 1));
     metrics.accountsTracked.set(states.size);
     metrics.atRiskAccounts.set(atRisk.length);
@@ -306,7 +379,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     if (atRisk.length > 0 || reevaluated > 0) {
       logger.debug({ block: Number(blockNumber), reevaluated, atRisk: atRisk.length, sent }, "block processed");
     }
-    return { block: blockNumber, evaluated: true, reevaluated, atRisk: atRisk.map((a) => a.account), sent };
+    return { block: blockNumber, evaluated: true, reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent };
   }
 
   /** Called by the sender when a liquidation in flight is mined or dropped. */
