@@ -135,38 +135,59 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   let lastBlock: bigint | null = null;
   let lastBlockAt = 0;
   let head: bigint | null = null;
-  const states = new Map<Address, AccountState>();
-  /** Assets each account touches, and the reverse index. */
-  const assetsOf = new Map<Address, Set<number>>();
-  const holders = new Map<number, Set<Address>>();
   /**
-   * Each account's engine portfolio as a one-account margin book, and the bitmask of the assets it touches
-   * (book null: it names an unlisted collateral or market, so it has no margin, like a missing price).
+   * Everything the loop keeps per account, in one record (one map lookup per account per round): the state, the
+   * assets it touches, its engine portfolio as a one-account margin book and the bitmask of its assets (book null:
+   * it names an unlisted collateral or market, so it has no margin, like a missing price), a version raised
+   * whenever it is re-evaluated because something changed, the round that last visited it, its last verdict.
    */
-  const books = new Map<Address, { book: MarginBook | null; mask: number }>();
+  interface Tracked {
+    account: Address;
+    state: AccountState;
+    assets: Set<number>;
+    book: MarginBook | null;
+    mask: number;
+    version: number;
+    round: number;
+    unpriced: boolean;
+    atRisk: boolean;
+  }
+  const tracked = new Map<Address, Tracked>();
+  /** The reverse index: the accounts holding each asset (a price move re-evaluates only those). */
+  const holders = new Map<number, Set<Tracked>>();
+  let round = 0;
   let batchParams: BatchParams | null = null;
-  const scratch = { current: createBatchScratch(1) };
+  let scratch = createBatchScratch(1);
   /** The shortfall MM - E (> 0) of each account under maintenance margin at the last evaluation. */
   const atRiskShortfalls = new Map<Address, bigint>();
-  /** Accounts whose margin cannot be computed (a touched asset has no usable price). */
-  const unpricedAccounts = new Set<Address>();
-  /** A version per account, raised whenever it is re-evaluated because something changed. */
-  const versions = new Map<Address, number>();
+  /** How many accounts have no computable margin (a touched asset has no usable price). */
+  let unpricedCount = 0;
   /** Accounts not to try again until their version changes. */
   const marks = new Map<Address, number>();
 
-  function index(account: Address, state: AccountState, r: RiskConfig): void {
-    for (const asset of assetsOf.get(account) ?? []) holders.get(asset)?.delete(account);
+  /** (Re)loads `account`'s state from the store and re-indexes it. */
+  function load(account: Address, r: RiskConfig): Tracked {
+    const state = stateFromStore(store, r, account);
+    let t = tracked.get(account);
+    if (t === undefined) {
+      t = { account, state, assets: new Set(), book: null, mask: 0, version: 0, round: 0, unpriced: false, atRisk: false };
+      tracked.set(account, t);
+    }
+    for (const asset of t.assets) holders.get(asset)?.delete(t);
     const assets = new Set<number>();
     for (const [id, amount] of state.balances) if (amount !== 0n && r.collaterals[id]) assets.add(r.collaterals[id].asset);
     for (const [market, size] of state.positions) if (size !== 0n && r.markets[market]) assets.add(r.markets[market].asset);
-    assetsOf.set(account, assets);
-    books.set(account, bookOf(state, r));
+    t.state = state;
+    t.assets = assets;
+    const { book, mask } = bookOf(state, r);
+    t.book = book;
+    t.mask = mask;
     for (const asset of assets) {
       let set = holders.get(asset);
       if (set === undefined) holders.set(asset, (set = new Set()));
-      set.add(account);
+      set.add(t);
     }
+    return t;
   }
 
   /** The engine portfolio of `state` as `MarginVault._load` builds it (zero entries left out, balances in WAD). */
@@ -192,7 +213,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   }
 
   function mark(account: Address): void {
-    marks.set(account, versions.get(account) ?? 0);
+    marks.set(account, tracked.get(account)?.version ?? 0);
   }
 
   function nativePrice(r: RiskConfig, prices: bigint[]): bigint | null {
@@ -209,16 +230,23 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
    * needed bigint.
    */
   function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): { reevaluated: number; decidedInBigint: number } {
-    const dirty = new Set<Address>(sync.touched);
+    round++;
+    const dirty: Tracked[] = [];
+    const visit = (t: Tracked) => {
+      if (t.round === round) return;
+      t.round = round;
+      dirty.push(t);
+    };
+    // Accounts whose state changed are read again; a price move re-evaluates the cached state of its holders.
+    for (const account of sync.touched) visit(load(account, r));
     if (full) {
-      for (const account of store.accounts()) dirty.add(account);
+      for (const account of store.accounts()) if (!sync.touched.has(account)) visit(load(account, r));
       batchParams = createBatchParams(ctx.riskParams);
-      scratch.current = createBatchScratch(r.assets.length);
-    }
-    else {
+      scratch = createBatchScratch(r.assets.length);
+    } else {
       for (let asset = 0; asset < prices.length; asset++) {
         if (prices[asset] === lastPrices[asset]) continue;
-        for (const account of holders.get(asset) ?? []) dirty.add(account);
+        for (const t of holders.get(asset) ?? []) visit(t);
       }
     }
     if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
@@ -227,36 +255,34 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     let unpricedMask = 0;
     for (let asset = 0; asset < prices.length; asset++) if (!(prices[asset]! > 0n)) unpricedMask |= 1 << asset;
     let decidedInBigint = 0;
-    for (const account of dirty) {
-      // Only accounts whose state changed are read again; a price move re-evaluates the cached state.
-      let state = full || sync.touched.has(account) ? undefined : states.get(account);
-      if (state === undefined) {
-        state = stateFromStore(store, r, account);
-        states.set(account, state);
-        index(account, state, r);
+    for (const t of dirty) {
+      t.version++;
+      const unpriced = t.book === null || (t.mask & unpricedMask) !== 0;
+      if (unpriced !== t.unpriced) {
+        t.unpriced = unpriced;
+        unpricedCount += unpriced ? 1 : -1;
       }
-      versions.set(account, (versions.get(account) ?? 0) + 1);
-      const entry = books.get(account)!;
-      if (entry.book === null || (entry.mask & unpricedMask) !== 0) {
-        unpricedAccounts.add(account);
-        atRiskShortfalls.delete(account);
-        continue;
-      }
-      unpricedAccounts.delete(account);
-      let verdict = screenAccount(entry.book, params, bp, 0, scratch.current);
-      if (verdict < 0) {
-        decidedInBigint++;
-        verdict = isLiquidatableBigint(entry.book, params, bp, 0, scratch.current) ? 1 : 0;
+      let verdict: number = 0;
+      if (!unpriced) {
+        verdict = screenAccount(t.book!, params, bp, 0, scratch);
+        if (verdict < 0) {
+          decidedInBigint++;
+          verdict = isLiquidatableBigint(t.book!, params, bp, 0, scratch) ? 1 : 0;
+        }
       }
       if (verdict === 0) {
-        atRiskShortfalls.delete(account);
+        if (t.atRisk) {
+          t.atRisk = false;
+          atRiskShortfalls.delete(t.account);
+        }
         continue;
       }
       // A candidate: the full requirement (as the vault computes it) gives the shortfall that ranks it.
-      const req = requirementOf(state, ctx)!;
-      atRiskShortfalls.set(account, req.mm - req.equity);
+      const req = requirementOf(t.state, ctx)!;
+      t.atRisk = true;
+      atRiskShortfalls.set(t.account, req.mm - req.equity);
     }
-    return { reevaluated: dirty.size, decidedInBigint };
+    return { reevaluated: dirty.length, decidedInBigint };
   }
 
   async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean): Promise<boolean> {
@@ -267,10 +293,16 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       log.info({ reason, ...fields }, "liquidation skipped");
       return false;
     };
-    const candidate = { account, state: states.get(account)!, liquidator: states.get(liquidator) ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
+    const candidate = { account, state: tracked.get(account)!.state, liquidator: tracked.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
     if (!strategy.isApplicable(candidate)) return skip("not-applicable");
     const plan = strategy.preview(candidate);
     if (plan === null) return skip("no-plan", { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
+    // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
+    // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
+    // competitor's transaction: the race is then decided on-chain, not guessed here).
+    const settle = <T,>(promise: Promise<T>) => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+    const estimating = settle(client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" }));
+    const pricing = settle(sender ? sender.fees(baseFee) : Promise.resolve({ maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n }));
     const simulation = await strategy.simulate(plan);
     if (!simulation.ok) {
       if (LOST_RACE_ERRORS.has(simulation.errorName)) {
@@ -281,15 +313,12 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       }
       return skip("simulation-revert", { error: simulation.errorName });
     }
-    let gasEstimate: bigint;
-    try {
-      // At "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
-      // competitor's transaction: the race is then decided on-chain, not guessed here).
-      gasEstimate = await client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" });
-    } catch (error) {
-      return skip("simulation-revert", { error: revertName(error) });
-    }
-    const fees = sender ? await sender.fees(baseFee) : { maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n };
+    const estimated = await estimating;
+    if (!estimated.ok) return skip("simulation-revert", { error: revertName(estimated.error) });
+    const gasEstimate = estimated.value;
+    const priced = await pricing;
+    if (!priced.ok) throw priced.error;
+    const fees = priced.value;
     if (fees === null) return skip("fee-cap", { baseFeeGwei: formatUnits(baseFee ?? 0n, 9) }, false);
     const native = nativePrice(r, ctx.prices);
     if (native === null) return skip("no-native-price", { hint: "set gas.nativePriceUsd or gas.nativeAssetSymbol" }, false);
@@ -353,15 +382,15 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     lastPrices = prices;
 
     const atRisk: { account: Address; shortfall: bigint }[] = [];
-    const unpriced = unpricedAccounts.size;
+    const unpriced = unpricedCount;
     for (const [account, shortfall] of atRiskShortfalls) atRisk.push({ account, shortfall });
     atRisk.sort((x, y) => (x.shortfall > y.shortfall ? -1 : x.shortfall < y.shortfall ? 1 : x.account < y.account ? -1 : 1));
-    metrics.accountsTracked.set(states.size);
+    metrics.accountsTracked.set(tracked.size);
     metrics.atRiskAccounts.set(atRisk.length);
     metrics.unpricedAccounts.set(unpriced);
 
     let sent = 0;
-    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== versions.get(account));
+    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== tracked.get(account)?.version);
     if (targets.length > 0) {
       const balanceOk = sender ? await sender.checkBalance() : true;
       for (const { account } of targets) {

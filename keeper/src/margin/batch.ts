@@ -277,13 +277,14 @@ export function slackBigint(
 /**
  * Whether account `i` is under maintenance margin (E < MM), exactly, in bigint, without the square root:
  * with D = E - A and T = ceil(S / WAD), K = sqrtUp(T) is the least r with r^2 >= T, so for D > 0,
- * D < K iff D^2 < T.
+ * D < K iff D^2 < T iff D^2 WAD < S.
  */
 export function isLiquidatableBigint(book: MarginBook, params: BatchParams, bp: BatchPrices, i: number, scratch: BatchScratch): boolean {
   const { d, s } = coreBigint(book, params, bp, i, scratch);
   if (s <= 0n) return d < 0n; // K = 0
   if (d <= 0n) return true; // K >= 1 > D
-  return d * d < (s + WAD_MINUS_1) / WAD;
+  // D^2 < ceil(S / WAD) iff D^2 < S / WAD (D^2 is an integer) iff D^2 WAD < S.
+  return d * d * WAD < s;
 }
 
 /**
