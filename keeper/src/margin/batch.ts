@@ -185,20 +185,27 @@ function coreBigint(book: MarginBook, params: BatchParams, bp: BatchPrices, i: n
   }
   let d = book.cash[i]!;
   let grossScan = 0;
+  const { asset: assets, amount: amounts, rate: rates, amountFloat } = book;
+  const scanFloat = params.scanFloat;
   const end = book.offsets[i + 1]!;
   for (let j = book.offsets[i]!; j < end; j++) {
-    const a = book.asset[j]!;
-    // mulDown, toward minus infinity: truncation of (x - (WAD - 1)) / WAD for a negative product x.
-    let value = book.amount[j]! * prices[a]!;
-    value = value >= 0n ? value / WAD : (value - WAD_MINUS_1) / WAD;
+    const a = assets[j]!;
+    const price = prices[a]!;
+    // mulDown, toward minus infinity: truncation of (x - (WAD - 1)) / WAD for a negative product x; exact
+    // (no product, no division) at a price of 1 (USD).
+    let value = amounts[j]!;
+    if (price !== WAD) {
+      value *= price;
+      value = value >= 0n ? value / WAD : (value - WAD_MINUS_1) / WAD;
+    }
     d += value;
     ws[a] = ws[a]! + value;
-    const rate = book.rate[j]!;
+    const rate = rates[j]!;
     // mulUp(|value|, rate) (nothing to add for a zero rate).
     if (rate !== 0n) d -= ((value >= 0n ? value : -value) * rate + WAD_MINUS_1) / WAD;
-    const valueFloat = book.amountFloat[j]! * pricesFloat[a]!;
+    const valueFloat = amountFloat[j]! * pricesFloat[a]!;
     wsf[a] += valueFloat;
-    grossScan += Math.abs(valueFloat) * params.scanFloat[a]!;
+    grossScan += Math.abs(valueFloat) * scanFloat[a]!;
   }
   // Weighted sensitivities, bigint and float; float regime sums.
   let fLow = 0;
@@ -212,9 +219,10 @@ function coreBigint(book: MarginBook, params: BatchParams, bp: BatchPrices, i: n
     }
     const scan = params.scan[b]!;
     const wsB = e >= 0n ? (e * scan + WAD_MINUS_1) / WAD : -((-e * scan + WAD_MINUS_1) / WAD);
-    if (wsB > MAX_EXPOSURE || wsB < -MAX_EXPOSURE) throw new RangeError(`WeightedSensitivityOutOfRange(${b}, ${wsB})`);
-    ws[b] = wsB;
     const wf = wsf[b]! * params.scanFloat[b]!;
+    // The bigint range check only where the float value is not far inside the range (MAX_EXPOSURE is 1e10 USD).
+    if (!(Math.abs(wf) < 1e9) && (wsB > MAX_EXPOSURE || wsB < -MAX_EXPOSURE)) throw new RangeError(`WeightedSensitivityOutOfRange(${b}, ${wsB})`);
+    ws[b] = wsB;
     wsf[b] = wf;
     const diagonal = wf * wf;
     fLow += diagonal;
