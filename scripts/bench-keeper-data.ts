@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 
 import { DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../ignition/modules/deploymentConfig.js";
+import { createBatchParams, createBatchScratch, createMarginBook, prepareBatchPrices, slackBigint, type MarginBook } from "../keeper/src/margin/batch.js";
 import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../keeper/src/margin/marginLib.js";
 
 /** A deterministic PRNG (mulberry32). */
@@ -62,4 +63,63 @@ export function randomBook(parameters: RandomBookParameters): { portfolios: Port
     portfolios.push(portfolio);
   }
   return { portfolios, riskParams, prices, k };
+}
+
+/** Options of `populationBook`. */
+export interface PopulationBookParameters {
+  accounts: number;
+  /** Positions per account (<= 5, one per non-USD asset). */
+  positions: number;
+  seed: number;
+  /** Share of the accounts put right at the boundary (|E - MM| <= 1e-10 of their gross value), e.g. 0.01. */
+  nearBoundary: number;
+}
+
+/**
+ * A generated population for the screened engine's benchmark: random portfolios as in `randomBook`, each given
+ * the cash that puts E - MM where the population needs it — most accounts between -0.05 and +0.1 of their gross
+ * value from the boundary (a share of them liquidatable), and `nearBoundary` of them within 1e-10 of it (some
+ * within a few wei), where the float screen cannot decide and hands them to bigint.
+ */
+export function populationBook(parameters: PopulationBookParameters): { book: MarginBook; riskParams: RiskParams; prices: bigint[]; near: number } {
+  const { riskParams, prices, k } = randomBook({ accounts: 0, positions: 0, seed: parameters.seed });
+  const n = prices.length;
+  const random = rng(parameters.seed);
+  const portfolios: Portfolio[] = [];
+  for (let i = 0; i < parameters.accounts; i++) {
+    const positions = [];
+    for (let j = 0; j < parameters.positions; j++) {
+      const asset = 1 + (j % (n - 1));
+      const notionalUsd = 100 + random() * 50_000;
+      const sign = random() < 0.5 ? -1n : 1n;
+      const size = (BigInt(Math.floor(notionalUsd * 1e6)) * 10n ** 30n) / prices[asset]!;
+      positions.push({ asset, k: k[asset]!, size: sign * size });
+    }
+    const collateral = [{ asset: 0, haircut: 0n, balance: BigInt(Math.floor(random() * 20_000 * 1e6)) * 10n ** 12n }];
+    portfolios.push({ cash: 0n, collateral, positions });
+  }
+  const book = createMarginBook(portfolios);
+  portfolios.length = 0;
+  const params = createBatchParams(riskParams);
+  const bp = prepareBatchPrices(prices);
+  const pricesFloat = bp.pricesFloat;
+  const scratch = createBatchScratch(n);
+  let near = 0;
+  for (let i = 0; i < book.count; i++) {
+    let gross = 0;
+    for (let j = book.offsets[i]!; j < book.offsets[i + 1]!; j++) gross += Math.abs(book.amountFloat[j]! * pricesFloat[book.asset[j]!]!);
+    let target: bigint;
+    const u = random();
+    if (u < parameters.nearBoundary) {
+      near++;
+      // Half within a few wei, half within 1e-10 of the gross value (~ a few micro-dollars).
+      target = random() < 0.5 ? BigInt(Math.floor(random() * 7) - 3) : BigInt(Math.round((random() * 2 - 1) * 1e-10 * gross * 1e18));
+    } else {
+      target = BigInt(Math.round((random() * 0.15 - 0.05) * gross * 1e6)) * 10n ** 12n;
+    }
+    const slack = slackBigint(book, params, bp, i, scratch); // with cash 0
+    book.cash[i] = target - slack;
+    book.cashFloat[i] = Number(book.cash[i]) / 1e18;
+  }
+  return { book, riskParams, prices, near };
 }

@@ -67,7 +67,10 @@ program
     const logger = createLogger({ level: config.logLevel });
     const controller = new AbortController();
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.once(signal, () => {
+      // `on`, not `once`: a repeated signal (a supervisor, or a wrapper relaying it) must not kill the process
+      // in the middle of the bookkeeping of a transaction it has just sent.
+      process.on(signal, () => {
+        if (controller.signal.aborted) return;
         logger.info({ signal }, "stopping: finishing the round in progress");
         controller.abort();
       });

@@ -23,6 +23,17 @@ import {
 } from "./liquidation/previewLiquidation.js";
 import { createPartialLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
+import {
+  createBatchParams,
+  createBatchScratch,
+  createMarginBook,
+  isLiquidatableBigint,
+  prepareBatchPrices,
+  screenAccount,
+  type BatchParams,
+  type MarginBook,
+} from "./margin/batch.js";
+import type { Collateral, Position } from "./margin/marginLib.js";
 import { WAD } from "./margin/mathLib.js";
 import type { KeeperMetrics } from "./metrics.js";
 import { readPrices } from "./prices/readPrices.js";
@@ -58,6 +69,8 @@ export interface TickReturnType {
   evaluated: boolean;
   /** Accounts re-evaluated. */
   reevaluated: number;
+  /** Of those, how many the float screen could not decide (decided in bigint). */
+  decidedInBigint: number;
   /** Accounts under maintenance margin, worst first. */
   atRisk: Address[];
   /** Liquidation transactions sent in this round. */
@@ -122,32 +135,85 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   let lastBlock: bigint | null = null;
   let lastBlockAt = 0;
   let head: bigint | null = null;
-  const states = new Map<Address, AccountState>();
-  /** Assets each account touches, and the reverse index. */
-  const assetsOf = new Map<Address, Set<number>>();
-  const holders = new Map<number, Set<Address>>();
-  /** The shortfall MM - E of each evaluated account (null: no usable price). */
-  const shortfalls = new Map<Address, bigint | null>();
-  /** A version per account, raised whenever it is re-evaluated because something changed. */
-  const versions = new Map<Address, number>();
+  /**
+   * Everything the loop keeps per account, in one record (one map lookup per account per round): the state, the
+   * assets it touches, its engine portfolio as a one-account margin book and the bitmask of its assets (book null:
+   * it names an unlisted collateral or market, so it has no margin, like a missing price), a version raised
+   * whenever it is re-evaluated because something changed, the round that last visited it, its last verdict.
+   */
+  interface Tracked {
+    account: Address;
+    state: AccountState;
+    assets: Set<number>;
+    book: MarginBook | null;
+    mask: number;
+    version: number;
+    round: number;
+    unpriced: boolean;
+    atRisk: boolean;
+  }
+  const tracked = new Map<Address, Tracked>();
+  /** The reverse index: the accounts holding each asset (a price move re-evaluates only those). */
+  const holders = new Map<number, Set<Tracked>>();
+  let round = 0;
+  let batchParams: BatchParams | null = null;
+  let scratch = createBatchScratch(1);
+  /** The shortfall MM - E (> 0) of each account under maintenance margin at the last evaluation. */
+  const atRiskShortfalls = new Map<Address, bigint>();
+  /** How many accounts have no computable margin (a touched asset has no usable price). */
+  let unpricedCount = 0;
   /** Accounts not to try again until their version changes. */
   const marks = new Map<Address, number>();
 
-  function index(account: Address, state: AccountState, r: RiskConfig): void {
-    for (const asset of assetsOf.get(account) ?? []) holders.get(asset)?.delete(account);
+  /** (Re)loads `account`'s state from the store and re-indexes it. */
+  function load(account: Address, r: RiskConfig): Tracked {
+    const state = stateFromStore(store, r, account);
+    let t = tracked.get(account);
+    if (t === undefined) {
+      t = { account, state, assets: new Set(), book: null, mask: 0, version: 0, round: 0, unpriced: false, atRisk: false };
+      tracked.set(account, t);
+    }
+    for (const asset of t.assets) holders.get(asset)?.delete(t);
     const assets = new Set<number>();
     for (const [id, amount] of state.balances) if (amount !== 0n && r.collaterals[id]) assets.add(r.collaterals[id].asset);
     for (const [market, size] of state.positions) if (size !== 0n && r.markets[market]) assets.add(r.markets[market].asset);
-    assetsOf.set(account, assets);
+    t.state = state;
+    t.assets = assets;
+    const { book, mask } = bookOf(state, r);
+    t.book = book;
+    t.mask = mask;
     for (const asset of assets) {
       let set = holders.get(asset);
       if (set === undefined) holders.set(asset, (set = new Set()));
-      set.add(account);
+      set.add(t);
     }
+    return t;
+  }
+
+  /** The engine portfolio of `state` as `MarginVault._load` builds it (zero entries left out, balances in WAD). */
+  function bookOf(state: AccountState, r: RiskConfig): { book: MarginBook | null; mask: number } {
+    const collateral: Collateral[] = [];
+    const positions: Position[] = [];
+    let mask = 0;
+    for (const [id, amount] of state.balances) {
+      if (amount === 0n) continue;
+      const c = r.collaterals[id];
+      if (c === undefined) return { book: null, mask: 0 };
+      collateral.push({ asset: c.asset, haircut: c.haircut, balance: amount * 10n ** BigInt(18 - c.decimals) });
+      mask |= 1 << c.asset;
+    }
+    for (const [market, size] of state.positions) {
+      if (size === 0n) continue;
+      const m = r.markets[market];
+      if (m === undefined) return { book: null, mask: 0 };
+      positions.push({ asset: m.asset, k: m.k, size });
+      mask |= 1 << m.asset;
+    }
+    return { book: createMarginBook([{ cash: state.cash, collateral, positions }]), mask };
   }
 
   function mark(account: Address): void {
-    marks.set(account, versions.get(account) ?? 0);
+    marks.set(account, tracked.get(account)?.version ?? 0);
   }
 
   function nativePrice(r: RiskConfig, prices: bigint[]): bigint | null {
@@ -157,30 +223,66 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     return price > 0n ? price : null;
   }
 
-  /** Re-evaluates what can have changed; returns how many accounts were evaluated. */
-  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): number {
-    const dirty = new Set<Address>(sync.touched);
-    if (full) for (const account of store.accounts()) dirty.add(account);
-    else {
+  /**
+   * Re-evaluates what can have changed: the float screen decides E < MM where it is clear, the fast bigint engine
+   * decides the rest exactly (the same decisions as `marginRequirement`), and only the accounts under MM get the
+   * full requirement (their shortfall ranks them). Returns how many accounts were evaluated, and how many of them
+   * needed bigint.
+   */
+  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): { reevaluated: number; decidedInBigint: number } {
+    round++;
+    const dirty: Tracked[] = [];
+    const visit = (t: Tracked) => {
+      if (t.round === round) return;
+      t.round = round;
+      dirty.push(t);
+    };
+    // Accounts whose state changed are read again; a price move re-evaluates the cached state of its holders.
+    for (const account of sync.touched) visit(load(account, r));
+    if (full) {
+      for (const account of store.accounts()) if (!sync.touched.has(account)) visit(load(account, r));
+      batchParams = createBatchParams(ctx.riskParams);
+      scratch = createBatchScratch(r.assets.length);
+    } else {
       for (let asset = 0; asset < prices.length; asset++) {
         if (prices[asset] === lastPrices[asset]) continue;
-        for (const account of holders.get(asset) ?? []) dirty.add(account);
+        for (const t of holders.get(asset) ?? []) visit(t);
       }
     }
     if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
-    for (const account of dirty) {
-      // Only accounts whose state changed are read again; a price move re-evaluates the cached state.
-      let state = full || sync.touched.has(account) ? undefined : states.get(account);
-      if (state === undefined) {
-        state = stateFromStore(store, r, account);
-        states.set(account, state);
-        index(account, state, r);
+    const params = batchParams!;
+    const bp = prepareBatchPrices(prices);
+    let unpricedMask = 0;
+    for (let asset = 0; asset < prices.length; asset++) if (!(prices[asset]! > 0n)) unpricedMask |= 1 << asset;
+    let decidedInBigint = 0;
+    for (const t of dirty) {
+      t.version++;
+      const unpriced = t.book === null || (t.mask & unpricedMask) !== 0;
+      if (unpriced !== t.unpriced) {
+        t.unpriced = unpriced;
+        unpricedCount += unpriced ? 1 : -1;
       }
-      versions.set(account, (versions.get(account) ?? 0) + 1);
-      const req = requirementOf(state, ctx);
-      shortfalls.set(account, req === null ? null : req.mm - req.equity);
+      let verdict: number = 0;
+      if (!unpriced) {
+        verdict = screenAccount(t.book!, params, bp, 0, scratch);
+        if (verdict < 0) {
+          decidedInBigint++;
+          verdict = isLiquidatableBigint(t.book!, params, bp, 0, scratch) ? 1 : 0;
+        }
+      }
+      if (verdict === 0) {
+        if (t.atRisk) {
+          t.atRisk = false;
+          atRiskShortfalls.delete(t.account);
+        }
+        continue;
+      }
+      // A candidate: the full requirement (as the vault computes it) gives the shortfall that ranks it.
+      const req = requirementOf(t.state, ctx)!;
+      t.atRisk = true;
+      atRiskShortfalls.set(t.account, req.mm - req.equity);
     }
-    return dirty.size;
+    return { reevaluated: dirty.length, decidedInBigint };
   }
 
   async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean): Promise<boolean> {
@@ -191,10 +293,16 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       log.info({ reason, ...fields }, "liquidation skipped");
       return false;
     };
-    const candidate = { account, state: states.get(account)!, liquidator: states.get(liquidator) ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
+    const candidate = { account, state: tracked.get(account)!.state, liquidator: tracked.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
     if (!strategy.isApplicable(candidate)) return skip("not-applicable");
     const plan = strategy.preview(candidate);
     if (plan === null) return skip("no-plan", { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
+    // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
+    // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
+    // competitor's transaction: the race is then decided on-chain, not guessed here).
+    const settle = <T,>(promise: Promise<T>) => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+    const estimating = settle(client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" }));
+    const pricing = settle(sender ? sender.fees(baseFee) : Promise.resolve({ maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n }));
     const simulation = await strategy.simulate(plan);
     if (!simulation.ok) {
       if (LOST_RACE_ERRORS.has(simulation.errorName)) {
@@ -205,15 +313,12 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       }
       return skip("simulation-revert", { error: simulation.errorName });
     }
-    let gasEstimate: bigint;
-    try {
-      // At "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
-      // competitor's transaction: the race is then decided on-chain, not guessed here).
-      gasEstimate = await client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" });
-    } catch (error) {
-      return skip("simulation-revert", { error: revertName(error) });
-    }
-    const fees = sender ? await sender.fees(baseFee) : { maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n };
+    const estimated = await estimating;
+    if (!estimated.ok) return skip("simulation-revert", { error: revertName(estimated.error) });
+    const gasEstimate = estimated.value;
+    const priced = await pricing;
+    if (!priced.ok) throw priced.error;
+    const fees = priced.value;
     if (fees === null) return skip("fee-cap", { baseFeeGwei: formatUnits(baseFee ?? 0n, 9) }, false);
     const native = nativePrice(r, ctx.prices);
     if (native === null) return skip("no-native-price", { hint: "set gas.nativePriceUsd or gas.nativeAssetSymbol" }, false);
@@ -258,13 +363,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     const started = performance.now();
     head = BigInt(sync.head);
-    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
     const blockNumber = BigInt(sync.checkpoint);
     if (lastBlock === blockNumber && sync.applied === 0 && sync.reorgedTo === null) {
       if (sender) await sender.onBlock(blockNumber);
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
-      return { block: blockNumber, evaluated: false, reevaluated: 0, atRisk: [], sent: 0 };
+      return { block: blockNumber, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
     }
     const block = await client.getBlock({ blockNumber });
     const full = risk === null || sync.riskChanged;
@@ -273,22 +378,19 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
     const prices = pricesByAsset(r.assets.length, read);
     const ctx = createLiquidationContext(r, prices);
-    const reevaluated = reevaluate(sync, r, ctx, prices, full);
+    const { reevaluated, decidedInBigint } = reevaluate(sync, r, ctx, prices, full);
     lastPrices = prices;
 
     const atRisk: { account: Address; shortfall: bigint }[] = [];
-    let unpriced = 0;
-    for (const [account, shortfall] of shortfalls) {
-      if (shortfall === null) unpriced++;
-      else if (shortfall > 0n) atRisk.push({ account, shortfall });
-    }
+    const unpriced = unpricedCount;
+    for (const [account, shortfall] of atRiskShortfalls) atRisk.push({ account, shortfall });
     atRisk.sort((x, y) => (x.shortfall > y.shortfall ? -1 : x.shortfall < y.shortfall ? 1 : x.account < y.account ? -1 : 1));
-    metrics.accountsTracked.set(states.size);
+    metrics.accountsTracked.set(tracked.size);
     metrics.atRiskAccounts.set(atRisk.length);
     metrics.unpricedAccounts.set(unpriced);
 
     let sent = 0;
-    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== versions.get(account));
+    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== tracked.get(account)?.version);
     if (targets.length > 0) {
       const balanceOk = sender ? await sender.checkBalance() : true;
       for (const { account } of targets) {
@@ -306,7 +408,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     if (atRisk.length > 0 || reevaluated > 0) {
       logger.debug({ block: Number(blockNumber), reevaluated, atRisk: atRisk.length, sent }, "block processed");
     }
-    return { block: blockNumber, evaluated: true, reevaluated, atRisk: atRisk.map((a) => a.account), sent };
+    return { block: blockNumber, evaluated: true, reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent };
   }
 
   /** Called by the sender when a liquidation in flight is mined or dropped. */

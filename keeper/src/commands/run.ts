@@ -41,6 +41,7 @@ export async function runCommand(parameters: RunCommandParameters): Promise<void
     throw new ConfigError("No liquidator address.", { metaMessages: ["Set `key`, or `liquidator` (the address simulations are made from) for a dry run."] });
   }
   const client = await createKeeperClient(config, metrics);
+  const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
   let sender: Sender | null = null;
   if (account) {
     const chain = defineChain({ id: config.chainId, name: `chain ${config.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
@@ -53,9 +54,9 @@ export async function runCommand(parameters: RunCommandParameters): Promise<void
       metrics,
       logger: logger.child({ module: "sender" }),
       onSettled: onLiquidationSettled(logger.child({ module: "sender" })),
+      journal: store,
     });
   }
-  const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
   const keeper = createKeeper({ config, client, store, sender, liquidator, metrics, logger });
   const http = await startServer({ host: config.metrics.host, port: config.metrics.port, metrics, readiness: config.readiness, status: keeper.status });
   logger.info({ host: config.metrics.host, port: http.port }, "serving /metrics, /healthz, /readyz");

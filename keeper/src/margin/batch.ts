@@ -10,8 +10,8 @@
  * K = sqrt(S) can lose more when hedged exposures cancel inside S, so the band also holds sqrt(1e-13 x sum|terms
  * of S|). An account whose |E - MM| in float is inside the band is recomputed in bigint.
  */
-import { WAD, ceilDiv, mulDown, mulUp } from "./mathLib.js";
-import { highCorrelation, lowCorrelation, MAX_EXPOSURE, pairIndex, type Portfolio, type RiskParams } from "./marginLib.js";
+import { WAD, ceilDiv } from "./mathLib.js";
+import { highCorrelation, lowCorrelation, MAX_EXPOSURE, type Portfolio, type RiskParams } from "./marginLib.js";
 
 /** The relative band (of gross value) inside which the float screen defers to bigint. */
 export const SCREEN_TOLERANCE = 1e-9;
@@ -79,7 +79,7 @@ export function createMarginBook(portfolios: readonly Portfolio[]): MarginBook {
   return book;
 }
 
-/** Regime correlations precomputed for an engine run. */
+/** Regime correlations precomputed for an engine run (once per risk configuration). */
 export interface BatchParams {
   assets: number;
   scan: bigint[];
@@ -87,6 +87,8 @@ export interface BatchParams {
   rhoLow: bigint[];
   rhoMedium: bigint[];
   rhoHigh: bigint[];
+  /** 2 x rho of each regime, by pair index (the cross term 2 rho ws_a ws_b is then one product per pair). */
+  rho2: [bigint[], bigint[], bigint[]];
   rhoLowFloat: Float64Array;
   rhoMediumFloat: Float64Array;
   rhoHighFloat: Float64Array;
@@ -98,8 +100,46 @@ export function createBatchParams(r: RiskParams): BatchParams {
   const low = r.rho.map(lowCorrelation);
   const high = r.rho.map(highCorrelation);
   const f = (xs: bigint[]) => Float64Array.from(xs, (x) => Number(x) / 1e18);
-  return { assets: n, scan: r.scan, scanFloat: f(r.scan), rhoLow: low, rhoMedium: r.rho, rhoHigh: high, rhoLowFloat: f(low), rhoMediumFloat: f(r.rho), rhoHighFloat: f(high) };
+  const twice = (xs: bigint[]) => xs.map((x) => 2n * x);
+  return {
+    assets: n,
+    scan: r.scan,
+    scanFloat: f(r.scan),
+    rhoLow: low,
+    rhoMedium: r.rho,
+    rhoHigh: high,
+    rho2: [twice(low), twice(r.rho), twice(high)],
+    rhoLowFloat: f(low),
+    rhoMediumFloat: f(r.rho),
+    rhoHighFloat: f(high),
+  };
 }
+
+/** Prices prepared once per price update: WAD bigint and float (USD) by asset. */
+export interface BatchPrices {
+  prices: readonly bigint[];
+  pricesFloat: Float64Array;
+}
+
+/** Prepares `prices` (WAD by asset) for the engines. */
+export function prepareBatchPrices(prices: readonly bigint[]): BatchPrices {
+  return { prices, pricesFloat: Float64Array.from(prices, (p) => Number(p) / 1e18) };
+}
+
+/** Scratch buffers of the engines, allocated once per run and reused for every account. */
+export interface BatchScratch {
+  /** Exposures, then weighted sensitivities, by asset (bigint). */
+  ws: bigint[];
+  /** Float exposures / weighted sensitivities by asset. */
+  wsFloat: Float64Array;
+}
+
+/** Allocates the scratch buffers for `assets` assets. */
+export function createBatchScratch(assets: number): BatchScratch {
+  return { ws: new Array<bigint>(assets).fill(0n), wsFloat: new Float64Array(assets) };
+}
+
+const WAD_MINUS_1 = WAD - 1n;
 
 function sqrtUpFast(x: bigint): bigint {
   if (x <= 0n) return 0n;
@@ -118,45 +158,141 @@ function sqrtUpFast(x: bigint): bigint {
   return r;
 }
 
-/** E - MM of account `i` in bigint, exactly as `marginRequirement` (WAD). */
-export function slackBigint(book: MarginBook, params: BatchParams, prices: readonly bigint[], i: number, exposures: bigint[] = new Array<bigint>(params.assets)): bigint {
-  exposures.fill(0n);
-  let equity = book.cash[i]!;
-  let addOns = 0n;
-  for (let j = book.offsets[i]!; j < book.offsets[i + 1]!; j++) {
-    const a = book.asset[j]!;
-    const value = mulDown(book.amount[j]!, prices[a]!);
-    equity += value;
-    exposures[a] = exposures[a]! + value;
-    addOns += mulUp(value < 0n ? -value : value, book.rate[j]!);
+/** The exact figures of one account that both the slack and the decision need: D = E - A and S = max regime sum. */
+interface Core {
+  /** Equity minus add-ons (WAD). */
+  d: bigint;
+  /** max(S_low, S_medium, S_high), the sum under K's square root (WAD^3 scale). */
+  s: bigint;
+}
+
+const core: Core = { d: 0n, s: 0n };
+
+/**
+ * The exact D = E - A and S = max regime sum of account `i`, with the roundings of `marginRequirement`
+ * (mulDown for values, mulUp for add-ons and weighted sensitivities). The float pass beside the bigint one only
+ * chooses WHICH regime sums to compute exactly: when one regime leads the others in float by more than the
+ * float error bound, only its sum is computed in bigint (it is then provably the maximum); otherwise all three.
+ */
+function coreBigint(book: MarginBook, params: BatchParams, bp: BatchPrices, i: number, scratch: BatchScratch): Core {
+  const { prices, pricesFloat } = bp;
+  const n = params.assets;
+  const ws = scratch.ws;
+  const wsf = scratch.wsFloat;
+  for (let a = 0; a < n; a++) {
+    ws[a] = 0n;
+    wsf[a] = 0;
   }
-  let sLow = 0n;
-  let sMedium = 0n;
-  let sHigh = 0n;
-  for (let b = 0; b < params.assets; b++) {
-    const e = exposures[b]!;
-    if (e === 0n) continue;
-    const wsB = e >= 0n ? mulUp(e, params.scan[b]!) : -mulUp(-e, params.scan[b]!);
-    if (wsB > MAX_EXPOSURE || wsB < -MAX_EXPOSURE) throw new RangeError(`WeightedSensitivityOutOfRange(${b}, ${wsB})`);
-    exposures[b] = wsB; // from here on, the weighted sensitivity (a < b already converted)
-    const diagonal = wsB * wsB * WAD;
-    sLow += diagonal;
-    sMedium += diagonal;
-    sHigh += diagonal;
-    const base = b === 0 ? 0 : pairIndex(0, b);
+  let d = book.cash[i]!;
+  let grossScan = 0;
+  const { asset: assets, amount: amounts, rate: rates, amountFloat } = book;
+  const scanFloat = params.scanFloat;
+  const end = book.offsets[i + 1]!;
+  for (let j = book.offsets[i]!; j < end; j++) {
+    const a = assets[j]!;
+    const price = prices[a]!;
+    // mulDown, toward minus infinity: truncation of (x - (WAD - 1)) / WAD for a negative product x; exact
+    // (no product, no division) at a price of 1 (USD).
+    let value = amounts[j]!;
+    if (price !== WAD) {
+      value *= price;
+      value = value >= 0n ? value / WAD : (value - WAD_MINUS_1) / WAD;
+    }
+    d += value;
+    ws[a] = ws[a]! + value;
+    const rate = rates[j]!;
+    // mulUp(|value|, rate) (nothing to add for a zero rate).
+    if (rate !== 0n) d -= ((value >= 0n ? value : -value) * rate + WAD_MINUS_1) / WAD;
+    const valueFloat = amountFloat[j]! * pricesFloat[a]!;
+    wsf[a] += valueFloat;
+    grossScan += Math.abs(valueFloat) * scanFloat[a]!;
+  }
+  // Weighted sensitivities, bigint and float; float regime sums.
+  let fLow = 0;
+  let fMedium = 0;
+  let fHigh = 0;
+  for (let b = 0; b < n; b++) {
+    const e = ws[b]!;
+    if (e === 0n) {
+      wsf[b] = 0;
+      continue;
+    }
+    const scan = params.scan[b]!;
+    const wsB = e >= 0n ? (e * scan + WAD_MINUS_1) / WAD : -((-e * scan + WAD_MINUS_1) / WAD);
+    const wf = wsf[b]! * params.scanFloat[b]!;
+    // The bigint range check only where the float value is not far inside the range (MAX_EXPOSURE is 1e10 USD).
+    if (!(Math.abs(wf) < 1e9) && (wsB > MAX_EXPOSURE || wsB < -MAX_EXPOSURE)) throw new RangeError(`WeightedSensitivityOutOfRange(${b}, ${wsB})`);
+    ws[b] = wsB;
+    wsf[b] = wf;
+    const diagonal = wf * wf;
+    fLow += diagonal;
+    fMedium += diagonal;
+    fHigh += diagonal;
+    const base = (b * (b - 1)) / 2;
     for (let a = 0; a < b; a++) {
-      const wsA = exposures[a]!;
-      if (wsA === 0n) continue;
-      const cross = 2n * wsA * wsB;
-      sLow += params.rhoLow[base + a]! * cross;
-      sMedium += params.rhoMedium[base + a]! * cross;
-      sHigh += params.rhoHigh[base + a]! * cross;
+      const cross = 2 * wsf[a]! * wf;
+      fLow += params.rhoLowFloat[base + a]! * cross;
+      fMedium += params.rhoMediumFloat[base + a]! * cross;
+      fHigh += params.rhoHighFloat[base + a]! * cross;
     }
   }
-  let s = sLow > sMedium ? sLow : sMedium;
-  if (sHigh > s) s = sHigh;
+  // Float error of each regime sum: far below 1e-9 of (sum |ws|)^2 (which bounds every |term| of S); the
+  // absolute 1e-9 covers the wei roundings of the bigint values. A regime leading by twice that is the maximum.
+  const bound = 1e-9 * grossScan * grossScan + 1e-9;
+  let regimes: number; // bit r set: compute regime r (0 low, 1 medium, 2 high) in bigint
+  if (fLow - bound > fMedium + bound && fLow - bound > fHigh + bound) regimes = 1;
+  else if (fMedium - bound > fLow + bound && fMedium - bound > fHigh + bound) regimes = 2;
+  else if (fHigh - bound > fLow + bound && fHigh - bound > fMedium + bound) regimes = 4;
+  else regimes = 7;
+  let s: bigint | null = null;
+  for (let r = 0; r < 3; r++) {
+    if ((regimes & (1 << r)) === 0) continue;
+    const rho2 = params.rho2[r]!;
+    let sum = 0n;
+    for (let b = 0; b < n; b++) {
+      const wsB = ws[b]!;
+      if (wsB === 0n) continue;
+      // ws_b (ws_b WAD + sum_{a<b} 2 rho_ab ws_a): the diagonal and the cross terms of column b.
+      let column = wsB * WAD;
+      const base = (b * (b - 1)) / 2;
+      for (let a = 0; a < b; a++) {
+        const wsA = ws[a]!;
+        if (wsA !== 0n) column += rho2[base + a]! * wsA;
+      }
+      sum += wsB * column;
+    }
+    if (s === null || sum > s) s = sum;
+  }
+  core.d = d;
+  core.s = s!;
+  return core;
+}
+
+/** E - MM of account `i` in bigint, exactly as `marginRequirement` (WAD). */
+export function slackBigint(
+  book: MarginBook,
+  params: BatchParams,
+  prices: readonly bigint[] | BatchPrices,
+  i: number,
+  scratch: BatchScratch = createBatchScratch(params.assets),
+): bigint {
+  const bp = "pricesFloat" in prices ? prices : prepareBatchPrices(prices);
+  const { d, s } = coreBigint(book, params, bp, i, scratch);
   const k = s <= 0n ? 0n : sqrtUpFast(ceilDiv(s, WAD));
-  return equity - (k + addOns);
+  return d - k;
+}
+
+/**
+ * Whether account `i` is under maintenance margin (E < MM), exactly, in bigint, without the square root:
+ * with D = E - A and T = ceil(S / WAD), K = sqrtUp(T) is the least r with r^2 >= T, so for D > 0,
+ * D < K iff D^2 < T iff D^2 WAD < S.
+ */
+export function isLiquidatableBigint(book: MarginBook, params: BatchParams, bp: BatchPrices, i: number, scratch: BatchScratch): boolean {
+  const { d, s } = coreBigint(book, params, bp, i, scratch);
+  if (s <= 0n) return d < 0n; // K = 0
+  if (d <= 0n) return true; // K >= 1 > D
+  // D^2 < ceil(S / WAD) iff D^2 < S / WAD (D^2 is an integer) iff D^2 WAD < S.
+  return d * d * WAD < s;
 }
 
 /**
@@ -169,8 +305,9 @@ export function slackBigint(book: MarginBook, params: BatchParams, prices: reado
  */
 export function liquidatableBigint(book: MarginBook, params: BatchParams, prices: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(book.count);
-  const scratch = new Array<bigint>(params.assets);
-  for (let i = 0; i < book.count; i++) out[i] = slackBigint(book, params, prices, i, scratch) < 0n ? 1 : 0;
+  const bp = prepareBatchPrices(prices);
+  const scratch = createBatchScratch(params.assets);
+  for (let i = 0; i < book.count; i++) out[i] = isLiquidatableBigint(book, params, bp, i, scratch) ? 1 : 0;
   return out;
 }
 
@@ -179,6 +316,65 @@ export interface ScreenReturnType {
   liquidatable: Uint8Array;
   /** How many accounts the float screen could not decide (recomputed in bigint). */
   deferred: number;
+}
+
+/** `screenAccount`'s verdict: 1 liquidatable, 0 healthy, -1 too close to call in float (decide in bigint). */
+export type ScreenVerdict = 1 | 0 | -1;
+
+/**
+ * The float screen of account `i`: decides E < MM when |E - MM| in float is outside the error band.
+ *
+ * @returns 1, 0, or -1 when the account must be decided in bigint.
+ */
+export function screenAccount(book: MarginBook, params: BatchParams, bp: BatchPrices, i: number, scratch: BatchScratch): ScreenVerdict {
+  const n = params.assets;
+  const e = scratch.wsFloat;
+  const pricesFloat = bp.pricesFloat;
+  e.fill(0);
+  let equity = book.cashFloat[i]!;
+  let gross = Math.abs(equity);
+  let addOns = 0;
+  const end = book.offsets[i + 1]!;
+  for (let j = book.offsets[i]!; j < end; j++) {
+    const a = book.asset[j]!;
+    const value = book.amountFloat[j]! * pricesFloat[a]!;
+    equity += value;
+    e[a] += value;
+    const size = Math.abs(value);
+    gross += size;
+    addOns += size * book.rateFloat[j]!;
+  }
+  let sLow = 0;
+  let sMedium = 0;
+  let sHigh = 0;
+  let sAbs = 0;
+  for (let b = 0; b < n; b++) {
+    const wsB = e[b]! * params.scanFloat[b]!;
+    e[b] = wsB;
+    if (wsB === 0) continue;
+    const diagonal = wsB * wsB;
+    sAbs += diagonal;
+    sLow += diagonal;
+    sMedium += diagonal;
+    sHigh += diagonal;
+    const base = (b * (b - 1)) / 2;
+    for (let a = 0; a < b; a++) {
+      const cross = 2 * e[a]! * wsB;
+      if (cross === 0) continue;
+      sAbs += Math.abs(cross);
+      sLow += params.rhoLowFloat[base + a]! * cross;
+      sMedium += params.rhoMediumFloat[base + a]! * cross;
+      sHigh += params.rhoHighFloat[base + a]! * cross;
+    }
+  }
+  const s = Math.max(sLow, sMedium, sHigh);
+  const slack = equity - (s > 0 ? Math.sqrt(s) : 0) - addOns;
+  // The band: float error relative to the magnitudes involved; the square root of the absolute error of S
+  // (which cancellation between hedged exposures can leave much larger than S itself); the wei roundings.
+  const band = SCREEN_TOLERANCE * gross + Math.sqrt(sAbs * 1e-13) + 1e-12;
+  if (slack > band) return 0;
+  if (slack < -band) return 1;
+  return -1;
 }
 
 /**
@@ -191,60 +387,16 @@ export interface ScreenReturnType {
  * @returns The decisions and how many needed bigint.
  */
 export function liquidatableScreened(book: MarginBook, params: BatchParams, prices: readonly bigint[]): ScreenReturnType {
-  const n = params.assets;
-  const pricesFloat = Float64Array.from(prices, (p) => Number(p) / 1e18);
+  const bp = prepareBatchPrices(prices);
   const out = new Uint8Array(book.count);
-  const e = new Float64Array(n);
-  const ws = new Float64Array(n);
-  const scratch = new Array<bigint>(n);
+  const scratch = createBatchScratch(params.assets);
   let deferred = 0;
   for (let i = 0; i < book.count; i++) {
-    e.fill(0);
-    let equity = book.cashFloat[i]!;
-    let gross = Math.abs(equity);
-    let addOns = 0;
-    for (let j = book.offsets[i]!; j < book.offsets[i + 1]!; j++) {
-      const a = book.asset[j]!;
-      const value = book.amountFloat[j]! * pricesFloat[a]!;
-      equity += value;
-      e[a] += value;
-      const size = Math.abs(value);
-      gross += size;
-      addOns += size * book.rateFloat[j]!;
-    }
-    let sLow = 0;
-    let sMedium = 0;
-    let sHigh = 0;
-    let sAbs = 0;
-    for (let b = 0; b < n; b++) {
-      const wsB = e[b]! * params.scanFloat[b]!;
-      ws[b] = wsB;
-      if (wsB === 0) continue;
-      const diagonal = wsB * wsB;
-      sAbs += diagonal;
-      sLow += diagonal;
-      sMedium += diagonal;
-      sHigh += diagonal;
-      const base = (b * (b - 1)) / 2;
-      for (let a = 0; a < b; a++) {
-        const cross = 2 * ws[a]! * wsB;
-        if (cross === 0) continue;
-        sAbs += Math.abs(cross);
-        sLow += params.rhoLowFloat[base + a]! * cross;
-        sMedium += params.rhoMediumFloat[base + a]! * cross;
-        sHigh += params.rhoHighFloat[base + a]! * cross;
-      }
-    }
-    const s = Math.max(sLow, sMedium, sHigh);
-    const slack = equity - (s > 0 ? Math.sqrt(s) : 0) - addOns;
-    // The band: float error relative to the magnitudes involved; the square root of the absolute error of S
-    // (which cancellation between hedged exposures can leave much larger than S itself); the wei roundings.
-    const band = SCREEN_TOLERANCE * gross + Math.sqrt(sAbs * 1e-13) + 1e-12;
-    if (slack > band) out[i] = 0;
-    else if (slack < -band) out[i] = 1;
+    const verdict = screenAccount(book, params, bp, i, scratch);
+    if (verdict >= 0) out[i] = verdict;
     else {
       deferred++;
-      out[i] = slackBigint(book, params, prices, i, scratch) < 0n ? 1 : 0;
+      out[i] = isLiquidatableBigint(book, params, bp, i, scratch) ? 1 : 0;
     }
   }
   return { liquidatable: out, deferred };

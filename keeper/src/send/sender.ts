@@ -2,7 +2,8 @@
  * The liquidation sender: EIP-1559 fees capped by the config, the nonce from viem's `nonceManager` (on the
  * account), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement with
  * fees raised by `gas.feeBumpPercent` (>= 12.5 %) for a transaction still not mined after
- * `gas.replaceAfterBlocks` blocks.
+ * `gas.replaceAfterBlocks` blocks. With a journal (the store), every transaction sent is recorded, and a restarted
+ * sender resumes the ones still pending instead of forgetting them.
  */
 import {
   encodeFunctionData,
@@ -22,6 +23,7 @@ import type { KeeperConfig } from "../config/schema.js";
 import type { LiquidationItem } from "../liquidation/previewLiquidation.js";
 import type { Logger } from "../log.js";
 import type { KeeperMetrics } from "../metrics.js";
+import type { LiquidationTransactionRecord } from "../store/types.js";
 
 /** EIP-1559 fees per gas (wei). */
 export interface Fees {
@@ -47,6 +49,17 @@ export interface PendingLiquidation {
 /** How a pending liquidation ended. */
 export type SettledStatus = "success" | "reverted" | "dropped";
 
+/**
+ * Where the sender journals what it sends (the keeper's store implements it): each transaction is recorded
+ * before `send` returns, each replacement and settlement updates it, and a new sender resumes the transactions
+ * still pending, so that a restart follows them (receipts, replacements) and sends nothing twice.
+ */
+export interface SenderJournal {
+  recordLiquidationTransaction(record: LiquidationTransactionRecord): void;
+  settleLiquidationTransaction(sender: Address, nonce: number, status: SettledStatus): void;
+  liquidationTransactions(filter: { sender?: Address; status?: LiquidationTransactionRecord["status"] }): LiquidationTransactionRecord[];
+}
+
 /** Options of `createSender`. */
 export interface CreateSenderParameters {
   publicClient: PublicClient;
@@ -57,6 +70,8 @@ export interface CreateSenderParameters {
   logger: Logger;
   /** Called once per pending liquidation when it is mined or dropped. */
   onSettled?: (pending: PendingLiquidation, status: SettledStatus) => void;
+  /** Journals the transactions sent (the store); without it, a restart forgets what is in flight. */
+  journal?: SenderJournal;
 }
 
 /** The sender. */
@@ -90,13 +105,21 @@ const bump = (value: bigint, percent: number): bigint => {
  * @example const sender = createSender({ publicClient, walletClient, vault, gas: config.gas, metrics, logger });
  */
 export function createSender(parameters: CreateSenderParameters): Sender {
-  const { publicClient, walletClient, vault, gas, metrics, logger, onSettled } = parameters;
+  const { publicClient, walletClient, vault, gas, metrics, logger, onSettled, journal } = parameters;
   const account = walletClient.account;
   const cap = parseGwei(String(gas.maxFeePerGasGwei));
   const tipCap = parseGwei(String(gas.maxPriorityFeePerGasGwei));
   const minBalance = BigInt(Math.round(gas.minBalanceEth * 1e9)) * 10n ** 9n;
   const inFlight = new Map<Address, PendingLiquidation>();
   let tipCache: { at: number; tip: bigint } | null = null;
+
+  const record = (p: PendingLiquidation, status: LiquidationTransactionRecord["status"] = "pending") =>
+    journal?.recordLiquidationTransaction({ sender: account.address, ...p, hashes: [...p.hashes], status });
+  // A restart: resume what the journal says is still in flight (its receipts are checked at the next block).
+  for (const r of journal?.liquidationTransactions({ sender: account.address, status: "pending" }) ?? []) {
+    inFlight.set(r.account, { account: r.account, items: r.items, nonce: r.nonce, gas: r.gas, fees: r.fees, hashes: r.hashes, sentAtBlock: r.sentAtBlock, sentAt: r.sentAt });
+    logger.info({ account: r.account, hash: r.hashes.at(-1), nonce: r.nonce }, "liquidation in flight before the restart: following it");
+  }
 
   async function sendRaw(p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number }): Promise<{ hash: Hex; nonce: number }> {
     const request = await walletClient.prepareTransactionRequest({
@@ -153,7 +176,14 @@ export function createSender(parameters: CreateSenderParameters): Sender {
 
     async send({ account: target, items, gas: gasLimit, fees, blockNumber }) {
       const { hash, nonce } = await sendRaw({ account: target, items, gas: gasLimit, fees });
-      inFlight.set(target, { account: target, items, nonce, gas: gasLimit, fees, hashes: [hash], sentAtBlock: blockNumber, sentAt: Date.now() });
+      const pending: PendingLiquidation = { account: target, items, nonce, gas: gasLimit, fees, hashes: [hash], sentAtBlock: blockNumber, sentAt: Date.now() };
+      inFlight.set(target, pending);
+      try {
+        record(pending);
+      } catch (error) {
+        // The transaction is out: keep following it in memory; only a restart would lose track of it.
+        logger.error({ err: error, account: target, hash, nonce }, "cannot journal the liquidation sent; it is followed in memory only");
+      }
       metrics.liquidationsSent.inc();
       logger.info({ account: target, hash, nonce, items: items.length, maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
       return hash;
@@ -176,6 +206,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
           }
           if (settled !== null) {
             inFlight.delete(pending.account);
+            journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
             if (settled === "success") metrics.liquidationsSucceeded.inc();
             else metrics.liquidationsLost.inc({ stage: settled === "reverted" ? "onchain" : "dropped" });
             onSettled?.(pending, settled);
@@ -196,6 +227,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
           pending.hashes.push(hash);
           pending.fees = fees;
           pending.sentAtBlock = blockNumber;
+          record(pending);
           metrics.replacements.inc();
           logger.warn({ account: pending.account, hash, nonce: pending.nonce, maxFeePerGas: fees.maxFeePerGas.toString() }, "stuck liquidation replaced with higher fees");
         } catch (error) {

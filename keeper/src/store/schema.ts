@@ -6,7 +6,9 @@
  * previous row), keyed by (kind, account, key, block_number, log_index). The current value of anything is its
  * latest row. Rolling back to block B is `DELETE ... WHERE block_number > B`: the rows below are untouched, so the
  * state at B comes back exactly. `blocks` keeps the hashes of the recent blocks to detect reorgs; `checkpoint`
- * is the last block whose logs are all applied.
+ * is the last block whose logs are all applied. `liquidation_txs` journals the liquidation transactions the keeper
+ * sent (one row per sender and nonce), so that after a restart it knows what is in flight and sends nothing twice;
+ * it is not part of the chain state (a rollback leaves it alone), and an older version-2 file gains it on open.
  */
 
 /** Version of the schema below; a store of another version is refused. */
@@ -64,4 +66,23 @@ CREATE TABLE IF NOT EXISTS checkpoint (
   number INTEGER NOT NULL,
   hash   TEXT    NOT NULL
 ) STRICT;
+
+-- Liquidation transactions sent (one row per sender and nonce; a replacement appends its hash).
+-- hashes: JSON array, latest last; items: JSON [{collateral, id, amount}] with integers as decimal strings;
+-- status: pending | success | reverted | dropped.
+CREATE TABLE IF NOT EXISTS liquidation_txs (
+  sender           TEXT    NOT NULL,
+  nonce            INTEGER NOT NULL,
+  account          TEXT    NOT NULL,
+  hashes           TEXT    NOT NULL,
+  items            TEXT    NOT NULL,
+  gas              TEXT    NOT NULL,
+  max_fee          TEXT    NOT NULL,
+  max_priority_fee TEXT    NOT NULL,
+  sent_at_block    INTEGER NOT NULL,
+  sent_at          INTEGER NOT NULL,
+  status           TEXT    NOT NULL,
+  PRIMARY KEY (sender, nonce)
+) STRICT;
+CREATE INDEX IF NOT EXISTS liquidation_txs_status ON liquidation_txs (status);
 `;

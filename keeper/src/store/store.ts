@@ -13,6 +13,7 @@ import type {
   BlockRef,
   Checkpoint,
   CollateralRecord,
+  LiquidationTransactionRecord,
   MarketRecord,
   RiskConfig,
   SequencerRecord,
@@ -325,6 +326,64 @@ export class KeeperStore {
   /** How many state rows the journal holds (for tests and metrics). */
   rowCount(): number {
     return Number((this.#db.prepare("SELECT COUNT(*) AS n FROM state_log").get() as Row).n);
+  }
+
+  // ------------------------------------------------------------------ liquidation transactions
+
+  /**
+   * Journals a liquidation transaction sent, or updates it (a replacement's new hash and fees, a new status).
+   * Written before the sender returns, so that a restart right after knows about it.
+   */
+  recordLiquidationTransaction(record: LiquidationTransactionRecord): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO liquidation_txs
+           (sender, nonce, account, hashes, items, gas, max_fee, max_priority_fee, sent_at_block, sent_at, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        getAddress(record.sender),
+        record.nonce,
+        getAddress(record.account),
+        JSON.stringify(record.hashes),
+        toJson(record.items),
+        record.gas.toString(),
+        record.fees.maxFeePerGas.toString(),
+        record.fees.maxPriorityFeePerGas.toString(),
+        Number(record.sentAtBlock),
+        record.sentAt,
+        record.status,
+      );
+  }
+
+  /** Sets the final status of the liquidation transaction of `sender` at `nonce`. */
+  settleLiquidationTransaction(sender: Address, nonce: number, status: LiquidationTransactionRecord["status"]): void {
+    this.#db.prepare("UPDATE liquidation_txs SET status = ? WHERE sender = ? AND nonce = ?").run(status, getAddress(sender), nonce);
+  }
+
+  /**
+   * The journaled liquidation transactions, oldest nonce first.
+   *
+   * @param filter Only those of `sender`, only those with `status`.
+   */
+  liquidationTransactions(filter: { sender?: Address; status?: LiquidationTransactionRecord["status"] } = {}): LiquidationTransactionRecord[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM liquidation_txs WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY sender, nonce`,
+      )
+      .all(filter.sender === undefined ? null : getAddress(filter.sender), filter.status ?? null) as Row[];
+    return rows.map((row) => ({
+      sender: row.sender as Address,
+      nonce: Number(row.nonce),
+      account: row.account as Address,
+      hashes: JSON.parse(row.hashes as string) as Hex[],
+      items: (JSON.parse(row.items as string) as { collateral: boolean; id: string; amount: string }[]).map((i) => ({ collateral: i.collateral, id: BigInt(i.id), amount: BigInt(i.amount) })),
+      gas: BigInt(row.gas as string),
+      fees: { maxFeePerGas: BigInt(row.max_fee as string), maxPriorityFeePerGas: BigInt(row.max_priority_fee as string) },
+      sentAtBlock: BigInt(row.sent_at_block as number),
+      sentAt: Number(row.sent_at),
+      status: row.status as LiquidationTransactionRecord["status"],
+    }));
   }
 }
 

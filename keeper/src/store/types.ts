@@ -118,3 +118,22 @@ export type VaultEvent = LogPosition &
 
 /** The names of the events the store applies. */
 export type VaultEventName = VaultEvent["eventName"];
+
+/** A liquidation transaction the keeper sent, as journaled in the store. */
+export interface LiquidationTransactionRecord {
+  /** The keeper's address (the transaction's `from`). */
+  sender: Address;
+  nonce: number;
+  /** The liquidated account. */
+  account: Address;
+  /** Every hash sent for this nonce (the original and its replacements), latest last. */
+  hashes: Hex[];
+  items: { collateral: boolean; id: bigint; amount: bigint }[];
+  gas: bigint;
+  fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+  /** The block at which the latest hash was sent. */
+  sentAtBlock: bigint;
+  /** When it was first sent (ms since epoch). */
+  sentAt: number;
+  status: "pending" | "success" | "reverted" | "dropped";
+}

@@ -1,7 +1,7 @@
 /**
  * The end-to-end harness: a real `hardhat node` process on 127.0.0.1 (a free port), the protocol deployed on it
  * through the Ignition module, users that open positions through TradeSettlement with signed EIP-712 orders, and
- * keeper processes (`tsx keeper/src/cli.ts run`) with their own config, state file and metrics port. Every child
+ * keeper processes (`node --import tsx keeper/src/cli.ts run`) with their own config, state file and metrics port. Every child
  * process runs in its own process group, killed as a group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -23,7 +23,6 @@ export const wad = (x: number): bigint => BigInt(Math.round(x * 1e6)) * 10n ** 1
 export const MARKET = { BTC: 0, ETH: 1, SOL: 2, LINK: 3, DOGE: 4 } as const;
 
 const ROOT = process.cwd();
-const TSX_CLI = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const HARDHAT_CLI = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 export const workDir = mkdtempSync(join(tmpdir(), "keeper-e2e-"));
 
@@ -201,14 +200,16 @@ export interface KeeperProcess extends Child {
   metric(name: string): Promise<number>;
 }
 
-/** Writes a config and starts `tsx keeper/src/cli.ts run --config <it>`. */
+/** Writes a config and starts `node --import tsx keeper/src/cli.ts run --config <it>`. */
 export async function startKeeper(name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, reuse?: { metricsPort: number; configPath: string }): Promise<KeeperProcess> {
   const metricsPort = reuse?.metricsPort ?? (await freePort());
   const configPath = reuse?.configPath ?? join(workDir, `${name}.config.json`);
   if (!reuse) {
     writeFileSync(configPath, JSON.stringify({ chainId: 31337, pollIntervalMs: 100, logLevel: process.env.E2E_LOG_LEVEL ?? "info", dbPath: join(workDir, `${name}.sqlite`), metrics: { host: "127.0.0.1", port: metricsPort }, ...config }, null, 2));
   }
-  const child = startChild([TSX_CLI, "keeper/src/cli.ts", "run", "--config", configPath], env, `${name}-${Date.now()}.log`);
+  // `node --import tsx`, not the tsx CLI: the tsx CLI relays SIGTERM and SIGKILLs its child when the child does
+  // not acknowledge within 30 ms (a keeper busy in a round), which is not the graceful stop under test.
+  const child = startChild(["--import", "tsx", "keeper/src/cli.ts", "run", "--config", configPath], env, `${name}-${Date.now()}.log`);
   const metrics = async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     return response.text();

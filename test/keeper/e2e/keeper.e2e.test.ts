@@ -128,7 +128,10 @@ describe("keeper end to end (hardhat node, keeper processes)", function () {
     await waitFor("one liquidation", async () => (await liquidations(d, victim)).length === 1);
     const lost = async (k: typeof one) => (await k.metric('keeper_liquidations_lost_total{stage="onchain"}')) + (await k.metric('keeper_liquidations_lost_total{stage="simulation"}'));
     await waitFor("the loser counted", async () => (await lost(one)) + (await lost(two)) >= 1);
-    const won = [await one.metric("keeper_liquidations_succeeded_total"), await two.metric("keeper_liquidations_succeeded_total")];
+    // The winner counts its success when it next checks its receipt (its next round): wait for it too.
+    const succeeded = async () => [await one.metric("keeper_liquidations_succeeded_total"), await two.metric("keeper_liquidations_succeeded_total")];
+    await waitFor("the winner counted", async () => (await succeeded()).reduce((x, y) => x + y, 0) >= 1);
+    const won = await succeeded();
     expect(won.sort()).to.deep.equal([0, 1]);
     } finally {
       expect(await one.stop()).to.equal(0);

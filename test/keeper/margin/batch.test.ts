@@ -1,8 +1,18 @@
 import { expect } from "chai";
 
-import { createBatchParams, createMarginBook, liquidatableBigint, liquidatableScreened, slackBigint } from "../../../keeper/src/margin/batch.js";
+import {
+  createBatchParams,
+  createBatchScratch,
+  createMarginBook,
+  isLiquidatableBigint,
+  liquidatableBigint,
+  liquidatableScreened,
+  prepareBatchPrices,
+  screenAccount,
+  slackBigint,
+} from "../../../keeper/src/margin/batch.js";
 import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../../../keeper/src/margin/marginLib.js";
-import { randomBook } from "../../../scripts/bench-keeper-data.js";
+import { populationBook, randomBook } from "../../../scripts/bench-keeper-data.js";
 
 describe("keeper batch margin engines", () => {
   const { portfolios, riskParams, prices } = randomBook({ accounts: 1_500, positions: 5, seed: 7 });
@@ -57,5 +67,56 @@ describe("keeper batch margin engines", () => {
     expect(plainScreened.deferred).to.be.lessThan(portfolios.length / 10);
     void pairIndex;
     void (riskParams as RiskParams);
+  });
+
+  it("the bigint engine is exact where the three regimes tie or nearly tie, and at E - MM = -1, 0, +1 wei", () => {
+    // One asset (no pairs: the three regime sums are equal); two assets with exposures of opposite signs and
+    // sizes chosen so that the regimes are close; the bigint engine must then compute all three.
+    const accounts: Portfolio[] = [];
+    for (let i = 0; i < 300; i++) {
+      const size = BigInt(1 + i) * 10n ** 17n + BigInt(i * 7919);
+      const asset = 1 + (i % 5);
+      const other = 1 + ((i + 1) % 5);
+      const positions =
+        i % 3 === 0
+          ? [{ asset, k: 5n * 10n ** 15n, size: i % 2 === 0 ? size : -size }]
+          : [
+              { asset, k: 5n * 10n ** 15n, size },
+              { asset: other, k: 0n, size: -((size * prices[asset]!) / prices[other]!) * BigInt(1 + (i % 2)) + BigInt(i) },
+            ];
+      const p: Portfolio = { cash: 0n, collateral: [{ asset: 0, haircut: 0n, balance: BigInt(i) * 10n ** 18n }], positions };
+      const r = marginRequirement(p, riskParams, prices);
+      accounts.push({ ...p, cash: -(r.equity - r.mm) + BigInt((i % 3) - 1) });
+    }
+    const book = createMarginBook(accounts);
+    const params = createBatchParams(riskParams);
+    const bp = prepareBatchPrices(prices);
+    const scratch = createBatchScratch(params.assets);
+    accounts.forEach((p, i) => {
+      const r = marginRequirement(p, riskParams, prices);
+      expect(slackBigint(book, params, bp, i, scratch), `account ${i}`).to.equal(r.equity - r.mm);
+      expect(isLiquidatableBigint(book, params, bp, i, scratch), `account ${i}`).to.equal(r.equity < r.mm);
+      expect(screenAccount(book, params, bp, i, scratch), `account ${i} is at the boundary`).to.equal(-1);
+    });
+  });
+
+  it("on a generated population with 2 % at the boundary, the screen defers those to bigint and decides as marginRequirement", () => {
+    const population = populationBook({ accounts: 2_000, positions: 5, seed: 11, nearBoundary: 0.02 });
+    const params = createBatchParams(population.riskParams);
+    const screened = liquidatableScreened(population.book, params, population.prices);
+    expect(screened.deferred).to.be.at.least(population.near);
+    expect(screened.deferred).to.be.lessThan(population.near + 40);
+    const bp = prepareBatchPrices(population.prices);
+    for (let i = 0; i < population.book.count; i++) {
+      const portfolio: Portfolio = { cash: population.book.cash[i]!, collateral: [], positions: [] };
+      for (let j = population.book.offsets[i]!; j < population.book.offsets[i + 1]!; j++) {
+        const entry = { asset: population.book.asset[j]!, rate: population.book.rate[j]!, amount: population.book.amount[j]! };
+        if (population.book.isCollateral[j]) portfolio.collateral.push({ asset: entry.asset, haircut: entry.rate, balance: entry.amount });
+        else portfolio.positions.push({ asset: entry.asset, k: entry.rate, size: entry.amount });
+      }
+      const r = marginRequirement(portfolio, population.riskParams, population.prices);
+      expect(screened.liquidatable[i], `account ${i}`).to.equal(r.equity < r.mm ? 1 : 0);
+      expect(slackBigint(population.book, params, bp, i), `account ${i}`).to.equal(r.equity - r.mm);
+    }
   });
 });

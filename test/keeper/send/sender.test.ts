@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseGwei, type Address, type Hex, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+import { parseConfig } from "../../../keeper/src/config/loadConfig.js";
+import { createLogger } from "../../../keeper/src/log.js";
+import { createMetrics } from "../../../keeper/src/metrics.js";
+import { createSender, type Fees, type SenderJournal } from "../../../keeper/src/send/sender.js";
+import { openStore } from "../../../keeper/src/store/store.js";
+
+const VAULT: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const ALICE: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/** A chain double: records every transaction sent; receipts and the mined nonce are set by the test. */
+function fakeChain() {
+  const account = privateKeyToAccount(KEY);
+  const sent: { hash: Hex; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }[] = [];
+  const receipts = new Map<Hex, "success" | "reverted">();
+  const chain = { minedNonce: 0, nextNonce: 0 };
+  const walletClient = {
+    account,
+    chain: { id: 31337 },
+    async prepareTransactionRequest(request: { nonce?: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) {
+      return { ...request, nonce: request.nonce ?? chain.nextNonce++ };
+    },
+    async signTransaction(request: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) {
+      return JSON.stringify({ nonce: request.nonce, maxFeePerGas: String(request.maxFeePerGas), maxPriorityFeePerGas: String(request.maxPriorityFeePerGas) });
+    },
+    async sendRawTransaction({ serializedTransaction }: { serializedTransaction: string }) {
+      const tx = JSON.parse(serializedTransaction) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
+      const hash = `0x${(sent.length + 1).toString(16).padStart(64, "0")}` as Hex;
+      sent.push({ hash, nonce: tx.nonce, maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) });
+      return hash;
+    },
+  };
+  const publicClient = {
+    async getTransactionReceipt({ hash }: { hash: Hex }) {
+      const status = receipts.get(hash);
+      if (status === undefined) throw new Error("TransactionReceiptNotFoundError");
+      return { status, blockNumber: 1n, gasUsed: 100_000n };
+    },
+    async getTransactionCount() {
+      return chain.minedNonce;
+    },
+    async getBalance() {
+      return 10n ** 18n;
+    },
+    async estimateMaxPriorityFeePerGas() {
+      return parseGwei("1");
+    },
+  } as unknown as PublicClient;
+  return { walletClient, publicClient, sent, receipts, chain };
+}
+
+function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unknown>, journal?: SenderJournal) {
+  const config = parseConfig({ rpcUrls: ["http://127.0.0.1:1"], vault: VAULT, chainId: 31337, startBlock: 0, gas });
+  return createSender({
+    publicClient: fake.publicClient,
+    walletClient: fake.walletClient as never,
+    vault: VAULT,
+    gas: config.gas,
+    metrics: createMetrics(),
+    logger: createLogger({ level: "silent" }),
+    ...(journal ? { journal } : {}),
+  });
+}
+
+const items = [{ collateral: false, id: 1n, amount: 10n ** 18n }];
+
+describe("keeper sender", () => {
+  it("replaces a transaction stuck for replaceAfterBlocks blocks, same nonce, fees up by >= the bump, capped", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, { replaceAfterBlocks: 3, feeBumpPercent: 12.5, maxFeePerGasGwei: 30, maxPriorityFeePerGasGwei: 2 });
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    await sender.onBlock(11n);
+    await sender.onBlock(12n);
+    expect(fake.sent).to.have.length(1, "not replaced before replaceAfterBlocks blocks");
+    await sender.onBlock(13n);
+    expect(fake.sent).to.have.length(2);
+    const [first, second] = fake.sent as [(typeof fake.sent)[0], (typeof fake.sent)[0]];
+    expect(second.nonce).to.equal(first.nonce);
+    // Strictly above +12.5 % on both fields (the node's replacement rule).
+    expect(second.maxFeePerGas * 1000n).to.be.greaterThan(first.maxFeePerGas * 1125n);
+    expect(second.maxPriorityFeePerGas * 1000n).to.be.greaterThan(first.maxPriorityFeePerGas * 1125n);
+    expect(sender.pending()[0]!.hashes).to.deep.equal([first.hash, second.hash]);
+    // Each further replacement waits replaceAfterBlocks blocks too, and the fee climbs until the 30 gwei cap.
+    await sender.onBlock(14n);
+    await sender.onBlock(15n);
+    expect(fake.sent).to.have.length(2, "the replacement waits replaceAfterBlocks blocks too");
+    for (let block = 16n; block <= 40n; block += 3n) await sender.onBlock(block);
+    const maxFees = fake.sent.map((t) => t.maxFeePerGas);
+    expect(maxFees.map(String)).to.deep.equal(["20000000000", "22500000001", "25312500003", "28476562505", "30000000000"]);
+    for (let i = 1; i < fake.sent.length; i++) {
+      const [before, after] = [fake.sent[i - 1]!, fake.sent[i]!];
+      expect(after.nonce).to.equal(before.nonce);
+      expect(after.maxFeePerGas * 1000n >= before.maxFeePerGas * 1125n || after.maxFeePerGas === parseGwei("30"), `replacement ${i}`).to.equal(true);
+      expect(after.maxPriorityFeePerGas <= after.maxFeePerGas).to.equal(true);
+    }
+    expect(sender.pending()[0]!.hashes).to.have.length(5);
+    // Mined (the first replacement): settled, nothing in flight.
+    fake.receipts.set(fake.sent[1]!.hash, "success");
+    await sender.onBlock(26n);
+    expect(sender.pending()).to.deep.equal([]);
+    expect(sender.isPending(ALICE)).to.equal(false);
+  });
+
+  it("refuses to raise fees when the base fee is above the cap", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, { maxFeePerGasGwei: 30 });
+    expect(await sender.fees(parseGwei("31"))).to.equal(null);
+    const fees = (await sender.fees(parseGwei("20")))!;
+    expect(fees.maxFeePerGas).to.equal(parseGwei("30"));
+  });
+
+  it("records sent transactions in the store: after a restart the pending one is known, followed and not resent", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "keeper-sender-")), "state.sqlite");
+    const fake = fakeChain();
+    let store = openStore({ path, vault: VAULT, chainId: 31337 });
+    const sender = makeSender(fake, { replaceAfterBlocks: 3 }, store);
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    const [recorded] = store.liquidationTransactions();
+    expect(recorded).to.deep.equal({ sender: fake.walletClient.account.address, nonce: 0, account: ALICE, hashes: [hash], items, gas: 500_000n, fees, sentAtBlock: 10n, sentAt: recorded!.sentAt, status: "pending" });
+    store.close();
+
+    // Restart: a new store handle and a new sender.
+    store = openStore({ path, vault: VAULT, chainId: 31337 });
+    const restarted = makeSender(fake, { replaceAfterBlocks: 3 }, store);
+    expect(restarted.isPending(ALICE)).to.equal(true);
+    expect(restarted.pending().map((p) => [p.account, p.nonce, p.hashes])).to.deep.equal([[ALICE, 0, [hash]]]);
+    await restarted.onBlock(11n);
+    expect(fake.sent).to.have.length(1, "nothing resent");
+    // Still stuck three blocks after it was sent: replaced with the same nonce, and the store knows both hashes.
+    await restarted.onBlock(13n);
+    expect(fake.sent).to.have.length(2);
+    expect(fake.sent[1]!.nonce).to.equal(0);
+    expect(store.liquidationTransactions()[0]!.hashes).to.deep.equal([hash, fake.sent[1]!.hash]);
+    // Mined with a revert (a lost race): settled in the store, nothing pending at the next restart.
+    fake.receipts.set(fake.sent[1]!.hash, "reverted");
+    fake.chain.minedNonce = 1;
+    await restarted.onBlock(14n);
+    expect(store.liquidationTransactions()[0]!.status).to.equal("reverted");
+    store.close();
+    store = openStore({ path, vault: VAULT, chainId: 31337 });
+    expect(makeSender(fake, {}, store).pending()).to.deep.equal([]);
+    store.close();
+  });
+});
