@@ -564,34 +564,39 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 marketMask = acc.marketMask | extraMarkets;
 
         uint256 touched;
-        p.collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        MarginLib.Collateral[] memory collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        p.collateral = collateral;
         uint128[MAX_COLLATERALS] storage balances = _balances[account];
         uint256 n;
         for (uint256 id; (collateralMask >> id) != 0; ++id) {
             if ((collateralMask >> id) & 1 == 0) continue;
-            MarginLib.Collateral memory entry = _collateralEntry(id, balances[id]);
-            p.collateral[n++] = entry;
-            touched |= 1 << entry.asset;
+            (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
+            // Normalising to WAD is exact: decimals <= 18.
+            collateral[n] =
+                MarginLib.Collateral({asset: asset, haircut: haircut, balance: balances[id] * 10 ** (18 - decimals)});
+            touched |= 1 << asset;
+            // Unchecked: n < popCount(collateralMask) <= 16.
+            unchecked {
+                ++n;
+            }
         }
 
-        p.positions = new MarginLib.Position[](_popCount(marketMask));
+        MarginLib.Position[] memory positions_ = new MarginLib.Position[](_popCount(marketMask));
+        p.positions = positions_;
         int128[MAX_MARKETS] storage positions = _positions[account];
         n = 0;
         for (uint256 market; (marketMask >> market) != 0; ++market) {
             if ((marketMask >> market) & 1 == 0) continue;
             (uint256 asset, uint256 k) = ListingLib.unpackMarket(_marketRisk[market]);
-            p.positions[n++] = MarginLib.Position({asset: asset, k: k, size: positions[market]});
+            positions_[n] = MarginLib.Position({asset: asset, k: k, size: positions[market]});
             touched |= 1 << asset;
+            // Unchecked: n < popCount(marketMask) <= 32.
+            unchecked {
+                ++n;
+            }
         }
 
         _loadRisk(c, touched);
-    }
-
-    /// @dev The engine's entry for a balance (token units) of collateral `id`.
-    function _collateralEntry(uint256 id, uint256 balance) private view returns (MarginLib.Collateral memory) {
-        (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
-        // Normalising to WAD is exact: decimals <= 18.
-        return MarginLib.Collateral({asset: asset, haircut: haircut, balance: balance * 10 ** (18 - decimals)});
     }
 
     /// @dev Loads into `c` the price and scan of every asset of `touched` not loaded yet, and the correlations
@@ -602,16 +607,22 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (added == 0) return;
         if (loaded == 0) OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
         uint256 all = loaded | added;
+        uint256[] memory prices = c.prices;
+        uint256[] memory scan = c.r.scan;
+        int256[] memory rho = c.r.rho;
         for (uint256 b; (all >> b) != 0; ++b) {
             if ((all >> b) & 1 == 0) continue;
             bool isNew = (added >> b) & 1 == 1;
-            if (isNew) (c.prices[b], c.r.scan[b]) = _readAsset(b);
+            if (isNew) (prices[b], scan[b]) = _readAsset(b);
+            // The pairs (a, b) sit at pairIndex(0, b) + a. Unchecked: b < 16.
+            uint256 base;
+            unchecked {
+                base = b * (b - 1) / 2;
+            }
+            // A pair is missing when both assets are loaded now and one of them was not before.
+            uint256 missing = isNew ? all : added;
             for (uint256 a; a < b; ++a) {
-                // A pair is missing when both assets are loaded now and one of them was not before.
-                if ((all >> a) & 1 == 1 && (isNew || (added >> a) & 1 == 1)) {
-                    uint256 index = MarginLib.pairIndex(a, b);
-                    c.r.rho[index] = _rho[index];
-                }
+                if ((missing >> a) & 1 == 1) rho[base + a] = _rho[base + a];
             }
         }
         c.loaded = all;
