@@ -605,7 +605,11 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 loaded = c.loaded;
         uint256 added = touched & ~loaded;
         if (added == 0) return;
-        if (loaded == 0) OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
+        if (loaded == 0) {
+            // The grace period has a slot of its own: it is read only where there is a sequencer feed to check.
+            address sequencerFeed = _sequencerFeed;
+            if (sequencerFeed != address(0)) OracleLib.checkSequencer(sequencerFeed, _gracePeriod);
+        }
         uint256 all = loaded | added;
         uint256[] memory prices = c.prices;
         uint256[] memory scan = c.r.scan;
