@@ -310,11 +310,17 @@ library MarginLib {
             // Rounds down: equity is what the account owns.
             int256 value = collateralValue(c, prices);
             e += value;
-            ex[asset] += value;
             touched |= 1 << asset;
             // Cast: a collateral value is non-negative. Rounds up: margin is what the account must hold.
-            a += MathLib.mulUp(uint256(value), c.haircut);
-            if (withIsolated && asset != 0) iso += MathLib.mulUp(uint256(value), scan[asset] + c.haircut);
+            uint256 addOn = MathLib.mulUp(uint256(value), c.haircut);
+            uint256 isolated = withIsolated && asset != 0 ? MathLib.mulUp(uint256(value), scan[asset] + c.haircut) : 0;
+            // Unchecked: every term is a checked product divided by 1e18, so below 2^256 / 1e18 < 1.2e59 in absolute
+            // value, and these sums (which start at zero) would need more than 1e17 terms to overflow.
+            unchecked {
+                ex[asset] += value;
+                a += addOn;
+                iso += isolated;
+            }
         }
         Position[] memory positions = p.positions;
         n = positions.length;
@@ -324,12 +330,17 @@ library MarginLib {
             // Rounds down: equity is what the account owns.
             int256 value = notional(q, prices);
             e += value;
-            ex[asset] += value;
             touched |= 1 << asset;
             uint256 size = abs(value);
             // Rounds up: margin is what the account must hold, in the protocol's favour.
-            a += MathLib.mulUp(size, q.k);
-            if (withIsolated) iso += MathLib.mulUp(size, scan[asset] + q.k);
+            uint256 addOn = MathLib.mulUp(size, q.k);
+            uint256 isolated = withIsolated ? MathLib.mulUp(size, scan[asset] + q.k) : 0;
+            // Unchecked: as for the collateral entries above.
+            unchecked {
+                ex[asset] += value;
+                a += addOn;
+                iso += isolated;
+            }
         }
         t.equity = e;
         t.exposures = ex;
