@@ -571,14 +571,17 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         for (uint256 id; (collateralMask >> id) != 0; ++id) {
             if ((collateralMask >> id) & 1 == 0) continue;
             (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
-            // Normalising to WAD is exact: decimals <= 18.
-            collateral[n] =
-                MarginLib.Collateral({asset: asset, haircut: haircut, balance: balances[id] * 10 ** (18 - decimals)});
-            touched |= 1 << asset;
-            // Unchecked: n < popCount(collateralMask) <= 16.
+            // Unchecked: the registry lists no token with more than 18 decimals, so normalising to WAD is exact and
+            // a balance below 2^128 stays below 2^188; n < popCount(collateralMask) <= 16.
             unchecked {
+                collateral[n] = MarginLib.Collateral({
+                    asset: asset,
+                    haircut: haircut,
+                    balance: uint256(balances[id]) * 10 ** (18 - decimals)
+                });
                 ++n;
             }
+            touched |= 1 << asset;
         }
 
         MarginLib.Position[] memory positions_ = new MarginLib.Position[](_popCount(marketMask));
@@ -648,6 +651,9 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     }
 
     function _popCount(uint256 x) private pure returns (uint256 count) {
-        for (; x != 0; x &= x - 1) ++count;
+        // Unchecked: x != 0 in the loop, and count is at most 256.
+        unchecked {
+            for (; x != 0; x &= x - 1) ++count;
+        }
     }
 }
