@@ -181,16 +181,22 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (n == 0) revert ErrorsLib.EmptyLiquidation();
         if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
         RiskCache memory c = _newCache();
-        (int256 equityBefore, uint256 mmBefore,) = _requirement(account, c);
+        // The account's portfolio is loaded once; the computations after the items re-read only its cash, balances
+        // and sizes into it (`_refresh`), which the items and the penalty are the only ones to change.
+        Account memory held = _accounts[account];
+        uint256 masks = uint256(held.collateralMask) | uint256(held.marketMask) << 16;
+        MarginLib.Portfolio memory p = _load(account, 0, c);
+        (int256 equityBefore, uint256 mmBefore,) = MarginLib.marginRequirement(p, c.r, c.prices);
         if (equityBefore >= int256(mmBefore)) revert ErrorsLib.AccountHealthy(account, equityBefore, mmBefore);
 
         // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
         int256 slackBefore = equityBefore - int256(mmBefore);
-        uint256 notional = _applyItems(account, items, equityBefore >= 0, c);
+        uint256 notional = _applyItems(account, items, equityBefore >= 0, p, masks, c);
         uint256 fundShare;
         (penalty, fundShare) = _chargePenalty(account, notional);
 
-        (int256 equityAfter, uint256 mmAfter,) = _requirement(account, c);
+        _refresh(account, p, masks);
+        (int256 equityAfter, uint256 mmAfter,) = MarginLib.marginRequirement(p, c.r, c.prices);
         uint256 fundTokens;
         // Bad debt is recognised only once the account holds nothing (no position, no collateral): whatever it still
         // holds must be liquidated first, and an account settled at zero equity then has no margin requirement, so
@@ -319,15 +325,21 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Applies the items in order, checking before the last of several that it is needed (skipped for an
     /// insolvent account). Returns the liquidated notional at oracle prices.
-    function _applyItems(address account, LiquidationItem[] calldata items, bool solvent, RiskCache memory c)
-        private
-        returns (uint256 notional)
-    {
+    /// `p` is the account's portfolio as loaded before the items, with the account's masks `masks` at that time.
+    function _applyItems(
+        address account,
+        LiquidationItem[] calldata items,
+        bool solvent,
+        MarginLib.Portfolio memory p,
+        uint256 masks,
+        RiskCache memory c
+    ) private returns (uint256 notional) {
         uint256 n = items.length;
         for (uint256 i; i < n; ++i) {
             if (i == n - 1 && n > 1 && solvent) {
                 LiquidationParams memory params = _liquidation;
-                _checkLastItemNeeded(account, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
+                _refresh(account, p, masks);
+                _checkLastItemNeeded(account, p, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
             }
             LiquidationItem calldata item = items[i];
             notional += item.collateral ? _seizeCollateral(account, item, c) : _takeOverPosition(account, item, c);
@@ -348,13 +360,15 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (fundShare != 0) _creditFund(fund, fundShare);
     }
 
-    /// @dev Reverts when `account`, charged `penaltySoFar`, is already at initial margin and what it holds is not
-    /// dust: the liquidation's last item is then not needed.
-    function _checkLastItemNeeded(address account, uint256 penaltySoFar, uint256 dustThreshold, RiskCache memory c)
-        private
-        view
-    {
-        MarginLib.Portfolio memory p = _load(account, 0, c);
+    /// @dev Reverts when `account`, whose current portfolio is `p`, charged `penaltySoFar`, is already at initial
+    /// margin and what it holds is not dust: the liquidation's last item is then not needed.
+    function _checkLastItemNeeded(
+        address account,
+        MarginLib.Portfolio memory p,
+        uint256 penaltySoFar,
+        uint256 dustThreshold,
+        RiskCache memory c
+    ) private pure {
         uint256[] memory prices = c.prices;
         (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, c.r, prices);
         // Cast: the penalty is bounded by the liquidated notional, far below 2^255.
@@ -600,6 +614,41 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         }
 
         _loadRisk(c, touched);
+    }
+
+    /// @dev Re-reads into `p`, loaded by `_load(account, 0, c)` when `account`'s masks were `masks` (collateral
+    /// mask | market mask << 16), the account's cash, balances and sizes from storage. An entry whose balance or size
+    /// is now zero stays in `p` and adds nothing to any sum (a zero value, notional or add-on), so every margin of
+    /// `p` equals that of a fresh `_load`, as long as the account has gained no collateral token and no market since:
+    /// a liquidation only shrinks what the liquidated account holds.
+    function _refresh(address account, MarginLib.Portfolio memory p, uint256 masks) private view {
+        p.cash = _accounts[account].cash;
+        uint256 collateralMask = masks & type(uint16).max;
+        MarginLib.Collateral[] memory collateral = p.collateral;
+        uint128[MAX_COLLATERALS] storage balances = _balances[account];
+        uint256 n;
+        for (uint256 id; (collateralMask >> id) != 0; ++id) {
+            if ((collateralMask >> id) & 1 == 0) continue;
+            (, uint256 decimals,) = ListingLib.unpackCollateral(_collateralRisk[id]);
+            // Normalising to WAD is exact: decimals <= 18.
+            collateral[n].balance = balances[id] * 10 ** (18 - decimals);
+            // Unchecked: n < popCount(collateralMask) <= 16.
+            unchecked {
+                ++n;
+            }
+        }
+        uint256 marketMask = masks >> 16;
+        MarginLib.Position[] memory positions_ = p.positions;
+        int128[MAX_MARKETS] storage positions = _positions[account];
+        n = 0;
+        for (uint256 market; (marketMask >> market) != 0; ++market) {
+            if ((marketMask >> market) & 1 == 0) continue;
+            positions_[n].size = positions[market];
+            // Unchecked: n < popCount(marketMask) <= 32.
+            unchecked {
+                ++n;
+            }
+        }
     }
 
     /// @dev Loads into `c` the price and scan of every asset of `touched` not loaded yet, and the correlations
