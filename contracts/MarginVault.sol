@@ -181,16 +181,22 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (n == 0) revert ErrorsLib.EmptyLiquidation();
         if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
         RiskCache memory c = _newCache();
-        (int256 equityBefore, uint256 mmBefore,) = _requirement(account, c);
+        // The account's portfolio is loaded once; the computations after the items re-read only its cash, balances
+        // and sizes into it (`_refresh`), which the items and the penalty are the only ones to change.
+        Account memory held = _accounts[account];
+        uint256 masks = uint256(held.collateralMask) | uint256(held.marketMask) << 16;
+        MarginLib.Portfolio memory p = _load(account, 0, c);
+        (int256 equityBefore, uint256 mmBefore,) = MarginLib.marginRequirement(p, c.r, c.prices);
         if (equityBefore >= int256(mmBefore)) revert ErrorsLib.AccountHealthy(account, equityBefore, mmBefore);
 
         // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
         int256 slackBefore = equityBefore - int256(mmBefore);
-        uint256 notional = _applyItems(account, items, equityBefore >= 0, c);
+        uint256 notional = _applyItems(account, items, equityBefore >= 0, p, masks, c);
         uint256 fundShare;
         (penalty, fundShare) = _chargePenalty(account, notional);
 
-        (int256 equityAfter, uint256 mmAfter,) = _requirement(account, c);
+        _refresh(account, p, masks);
+        (int256 equityAfter, uint256 mmAfter,) = MarginLib.marginRequirement(p, c.r, c.prices);
         uint256 fundTokens;
         // Bad debt is recognised only once the account holds nothing (no position, no collateral): whatever it still
         // holds must be liquidated first, and an account settled at zero equity then has no margin requirement, so
@@ -319,15 +325,21 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @dev Applies the items in order, checking before the last of several that it is needed (skipped for an
     /// insolvent account). Returns the liquidated notional at oracle prices.
-    function _applyItems(address account, LiquidationItem[] calldata items, bool solvent, RiskCache memory c)
-        private
-        returns (uint256 notional)
-    {
+    /// `p` is the account's portfolio as loaded before the items, with the account's masks `masks` at that time.
+    function _applyItems(
+        address account,
+        LiquidationItem[] calldata items,
+        bool solvent,
+        MarginLib.Portfolio memory p,
+        uint256 masks,
+        RiskCache memory c
+    ) private returns (uint256 notional) {
         uint256 n = items.length;
         for (uint256 i; i < n; ++i) {
             if (i == n - 1 && n > 1 && solvent) {
                 LiquidationParams memory params = _liquidation;
-                _checkLastItemNeeded(account, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
+                _refresh(account, p, masks);
+                _checkLastItemNeeded(account, p, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
             }
             LiquidationItem calldata item = items[i];
             notional += item.collateral ? _seizeCollateral(account, item, c) : _takeOverPosition(account, item, c);
@@ -348,13 +360,15 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (fundShare != 0) _creditFund(fund, fundShare);
     }
 
-    /// @dev Reverts when `account`, charged `penaltySoFar`, is already at initial margin and what it holds is not
-    /// dust: the liquidation's last item is then not needed.
-    function _checkLastItemNeeded(address account, uint256 penaltySoFar, uint256 dustThreshold, RiskCache memory c)
-        private
-        view
-    {
-        MarginLib.Portfolio memory p = _load(account, 0, c);
+    /// @dev Reverts when `account`, whose current portfolio is `p`, charged `penaltySoFar`, is already at initial
+    /// margin and what it holds is not dust: the liquidation's last item is then not needed.
+    function _checkLastItemNeeded(
+        address account,
+        MarginLib.Portfolio memory p,
+        uint256 penaltySoFar,
+        uint256 dustThreshold,
+        RiskCache memory c
+    ) private pure {
         uint256[] memory prices = c.prices;
         (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, c.r, prices);
         // Cast: the penalty is bounded by the liquidated notional, far below 2^255.
@@ -564,34 +578,77 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 marketMask = acc.marketMask | extraMarkets;
 
         uint256 touched;
-        p.collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        MarginLib.Collateral[] memory collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        p.collateral = collateral;
         uint128[MAX_COLLATERALS] storage balances = _balances[account];
         uint256 n;
         for (uint256 id; (collateralMask >> id) != 0; ++id) {
             if ((collateralMask >> id) & 1 == 0) continue;
-            MarginLib.Collateral memory entry = _collateralEntry(id, balances[id]);
-            p.collateral[n++] = entry;
-            touched |= 1 << entry.asset;
+            (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
+            // Unchecked: the registry lists no token with more than 18 decimals, so normalising to WAD is exact and
+            // a balance below 2^128 stays below 2^188; n < popCount(collateralMask) <= 16.
+            unchecked {
+                collateral[n] = MarginLib.Collateral({
+                    asset: asset,
+                    haircut: haircut,
+                    balance: uint256(balances[id]) * 10 ** (18 - decimals)
+                });
+                ++n;
+            }
+            touched |= 1 << asset;
         }
 
-        p.positions = new MarginLib.Position[](_popCount(marketMask));
+        MarginLib.Position[] memory positions_ = new MarginLib.Position[](_popCount(marketMask));
+        p.positions = positions_;
         int128[MAX_MARKETS] storage positions = _positions[account];
         n = 0;
         for (uint256 market; (marketMask >> market) != 0; ++market) {
             if ((marketMask >> market) & 1 == 0) continue;
             (uint256 asset, uint256 k) = ListingLib.unpackMarket(_marketRisk[market]);
-            p.positions[n++] = MarginLib.Position({asset: asset, k: k, size: positions[market]});
+            positions_[n] = MarginLib.Position({asset: asset, k: k, size: positions[market]});
             touched |= 1 << asset;
+            // Unchecked: n < popCount(marketMask) <= 32.
+            unchecked {
+                ++n;
+            }
         }
 
         _loadRisk(c, touched);
     }
 
-    /// @dev The engine's entry for a balance (token units) of collateral `id`.
-    function _collateralEntry(uint256 id, uint256 balance) private view returns (MarginLib.Collateral memory) {
-        (uint256 asset, uint256 decimals, uint256 haircut) = ListingLib.unpackCollateral(_collateralRisk[id]);
-        // Normalising to WAD is exact: decimals <= 18.
-        return MarginLib.Collateral({asset: asset, haircut: haircut, balance: balance * 10 ** (18 - decimals)});
+    /// @dev Re-reads into `p`, loaded by `_load(account, 0, c)` when `account`'s masks were `masks` (collateral
+    /// mask | market mask << 16), the account's cash, balances and sizes from storage. An entry whose balance or size
+    /// is now zero stays in `p` and adds nothing to any sum (a zero value, notional or add-on), so every margin of
+    /// `p` equals that of a fresh `_load`, as long as the account has gained no collateral token and no market since:
+    /// a liquidation only shrinks what the liquidated account holds.
+    function _refresh(address account, MarginLib.Portfolio memory p, uint256 masks) private view {
+        p.cash = _accounts[account].cash;
+        uint256 collateralMask = masks & type(uint16).max;
+        MarginLib.Collateral[] memory collateral = p.collateral;
+        uint128[MAX_COLLATERALS] storage balances = _balances[account];
+        uint256 n;
+        for (uint256 id; (collateralMask >> id) != 0; ++id) {
+            if ((collateralMask >> id) & 1 == 0) continue;
+            (, uint256 decimals,) = ListingLib.unpackCollateral(_collateralRisk[id]);
+            // Normalising to WAD is exact: decimals <= 18.
+            collateral[n].balance = balances[id] * 10 ** (18 - decimals);
+            // Unchecked: n < popCount(collateralMask) <= 16.
+            unchecked {
+                ++n;
+            }
+        }
+        uint256 marketMask = masks >> 16;
+        MarginLib.Position[] memory positions_ = p.positions;
+        int128[MAX_MARKETS] storage positions = _positions[account];
+        n = 0;
+        for (uint256 market; (marketMask >> market) != 0; ++market) {
+            if ((marketMask >> market) & 1 == 0) continue;
+            positions_[n].size = positions[market];
+            // Unchecked: n < popCount(marketMask) <= 32.
+            unchecked {
+                ++n;
+            }
+        }
     }
 
     /// @dev Loads into `c` the price and scan of every asset of `touched` not loaded yet, and the correlations
@@ -600,18 +657,28 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 loaded = c.loaded;
         uint256 added = touched & ~loaded;
         if (added == 0) return;
-        if (loaded == 0) OracleLib.checkSequencer(_sequencerFeed, _gracePeriod);
+        if (loaded == 0) {
+            // The grace period has a slot of its own: it is read only where there is a sequencer feed to check.
+            address sequencerFeed = _sequencerFeed;
+            if (sequencerFeed != address(0)) OracleLib.checkSequencer(sequencerFeed, _gracePeriod);
+        }
         uint256 all = loaded | added;
+        uint256[] memory prices = c.prices;
+        uint256[] memory scan = c.r.scan;
+        int256[] memory rho = c.r.rho;
         for (uint256 b; (all >> b) != 0; ++b) {
             if ((all >> b) & 1 == 0) continue;
             bool isNew = (added >> b) & 1 == 1;
-            if (isNew) (c.prices[b], c.r.scan[b]) = _readAsset(b);
+            if (isNew) (prices[b], scan[b]) = _readAsset(b);
+            // The pairs (a, b) sit at pairIndex(0, b) + a. Unchecked: b < 16.
+            uint256 base;
+            unchecked {
+                base = b * (b - 1) / 2;
+            }
+            // A pair is missing when both assets are loaded now and one of them was not before.
+            uint256 missing = isNew ? all : added;
             for (uint256 a; a < b; ++a) {
-                // A pair is missing when both assets are loaded now and one of them was not before.
-                if ((all >> a) & 1 == 1 && (isNew || (added >> a) & 1 == 1)) {
-                    uint256 index = MarginLib.pairIndex(a, b);
-                    c.r.rho[index] = _rho[index];
-                }
+                if ((missing >> a) & 1 == 1) rho[base + a] = _rho[base + a];
             }
         }
         c.loaded = all;
@@ -633,6 +700,9 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     }
 
     function _popCount(uint256 x) private pure returns (uint256 count) {
-        for (; x != 0; x &= x - 1) ++count;
+        // Unchecked: x != 0 in the loop, and count is at most 256.
+        unchecked {
+            for (; x != 0; x &= x - 1) ++count;
+        }
     }
 }

@@ -143,9 +143,11 @@ library MarginLib {
         pure
         returns (int256[] memory ws)
     {
-        ws = new int256[](e.length);
-        for (uint256 a; a < e.length; ++a) {
-            if (e[a] != 0) ws[a] = weightedSensitivity(e[a], scan[a]);
+        uint256 n = e.length;
+        ws = new int256[](n);
+        for (uint256 a; a < n; ++a) {
+            int256 ea = e[a];
+            if (ea != 0) ws[a] = weightedSensitivity(ea, scan[a]);
         }
     }
 
@@ -169,52 +171,68 @@ library MarginLib {
         return MathLib.sqrtUp(MathLib.ceilDiv(uint256(s), WAD));
     }
 
-    /// @notice K under the low, medium and high correlation regimes (spec §4), in one pass over the pairs:
-    /// S_r = sum_a WS_a^2 * 1e18 + 2 * sum_{a<b} rho^r_ab * WS_a * WS_b, K_r = regimeK(S_r). The regime
-    /// correlations are `lowCorrelation` and `highCorrelation`, inlined.
+    /// @notice The regime sums S_low, S_medium, S_high (spec §4, scale 1e54), in one pass over the pairs:
+    /// S_r = sum_a WS_a^2 * 1e18 + 2 * sum_{a<b} rho^r_ab * WS_a * WS_b. The regime correlations are
+    /// `lowCorrelation` and `highCorrelation`, inlined.
     /// @dev Reverts with WeightedSensitivityOutOfRange when |WS_a| > MAX_EXPOSURE (outside the spec's range) and with
     /// InvalidCorrelation when a used |rho| > 1e18; inside these bounds the sums cannot overflow (unchecked).
     /// @param ws The weighted sensitivities by asset id; assets with WS_a == 0 are skipped.
     /// @param rho The medium correlations by `pairIndex`, at least ws.length * (ws.length - 1) / 2 of them.
+    function regimeSums(int256[] memory ws, int256[] memory rho)
+        internal
+        pure
+        returns (int256 sLow, int256 sMedium, int256 sHigh)
+    {
+        uint256 n = ws.length;
+        // pairIndex(0, b): the pairs (a, b), a < b, sit at base + a in `rho`.
+        uint256 base;
+        for (uint256 b; b < n; ++b) {
+            int256 wsB = ws[b];
+            if (wsB != 0) {
+                if (wsB > MAX_WS || wsB < -MAX_WS) revert ErrorsLib.WeightedSensitivityOutOfRange(b, wsB);
+                // Unchecked: |WS| <= 1e28 (checked just above, and for every a < b in an earlier iteration) and
+                // |rho| <= 1e18 (checked below), so |rho^r| <= 1.25e18, each term is at most 2 * 1e56 * 1.25e18 =
+                // 2.5e74 and the at most 16 + 120 terms of a sum at most 3.4e76 < 2^255; the indices are below
+                // ws.length^2.
+                unchecked {
+                    int256 diagonal = wsB * wsB * WAD_INT;
+                    sLow += diagonal;
+                    sMedium += diagonal;
+                    sHigh += diagonal;
+                    // 2 * WS_a * WS_b = WS_a * (2 * WS_b), exactly.
+                    int256 twoWsB = 2 * wsB;
+                    for (uint256 a; a < b; ++a) {
+                        int256 wsA = ws[a];
+                        if (wsA == 0) continue;
+                        int256 r = rho[base + a];
+                        if (r > WAD_INT || r < -WAD_INT) revert ErrorsLib.InvalidCorrelation(a, b, r);
+                        int256 cross = wsA * twoWsB;
+                        sMedium += r * cross;
+                        // high = min(1, 1.25 rho), low = max(2 rho - 1, 0.75 rho), truncating division (spec §4).
+                        int256 quarter = r / 4;
+                        int256 high = r + quarter;
+                        sHigh += (high < WAD_INT ? high : WAD_INT) * cross;
+                        int256 low = 2 * r - WAD_INT;
+                        int256 threeQuarters = r - quarter;
+                        sLow += (low > threeQuarters ? low : threeQuarters) * cross;
+                    }
+                }
+            }
+            // Unchecked: b < 16. pairIndex(0, b + 1) = pairIndex(0, b) + b.
+            unchecked {
+                base += b;
+            }
+        }
+    }
+
+    /// @notice K under the low, medium and high correlation regimes (spec §4): K_r = regimeK(S_r) of `regimeSums`.
+    /// @dev Reverts like `regimeSums`.
     function kRegimes(int256[] memory ws, int256[] memory rho)
         internal
         pure
         returns (uint256 kLow, uint256 kMedium, uint256 kHigh)
     {
-        int256 sLow;
-        int256 sMedium;
-        int256 sHigh;
-        for (uint256 b; b < ws.length; ++b) {
-            int256 wsB = ws[b];
-            if (wsB == 0) continue;
-            if (wsB > MAX_WS || wsB < -MAX_WS) revert ErrorsLib.WeightedSensitivityOutOfRange(b, wsB);
-            // The pairs (a, b), a < b, sit at base + a in `rho`.
-            uint256 base = b == 0 ? 0 : pairIndex(0, b);
-            // Unchecked: |WS| <= 1e28 (checked just above, and for every a < b in an earlier iteration) and
-            // |rho| <= 1e18 (checked below), so |rho^r| <= 1.25e18, each term is at most 2 * 1e56 * 1.25e18 = 2.5e74
-            // and the at most 16 + 120 terms of a sum at most 3.4e76 < 2^255; the indices are below ws.length^2.
-            unchecked {
-                int256 diagonal = wsB * wsB * WAD_INT;
-                sLow += diagonal;
-                sMedium += diagonal;
-                sHigh += diagonal;
-                for (uint256 a; a < b; ++a) {
-                    int256 wsA = ws[a];
-                    if (wsA == 0) continue;
-                    int256 r = rho[base + a];
-                    if (r > WAD_INT || r < -WAD_INT) revert ErrorsLib.InvalidCorrelation(a, b, r);
-                    int256 cross = 2 * wsA * wsB;
-                    sMedium += r * cross;
-                    // high = min(1, 1.25 rho), low = max(2 rho - 1, 0.75 rho), truncating division (spec §4).
-                    int256 quarter = r / 4;
-                    int256 high = r + quarter;
-                    sHigh += (high < WAD_INT ? high : WAD_INT) * cross;
-                    int256 low = 2 * r - WAD_INT;
-                    int256 threeQuarters = r - quarter;
-                    sLow += (low > threeQuarters ? low : threeQuarters) * cross;
-                }
-            }
-        }
+        (int256 sLow, int256 sMedium, int256 sHigh) = regimeSums(ws, rho);
         kLow = regimeK(sLow);
         kMedium = regimeK(sMedium);
         kHigh = regimeK(sHigh);
@@ -279,35 +297,53 @@ library MarginLib {
         pure
         returns (Totals memory t)
     {
-        t.exposures = new int256[](prices.length);
+        int256[] memory ex = new int256[](prices.length);
         int256 e = p.cash;
         uint256 a;
         uint256 iso;
         uint256 touched;
-        for (uint256 i; i < p.collateral.length; ++i) {
-            Collateral memory c = p.collateral[i];
+        Collateral[] memory collateral = p.collateral;
+        uint256 n = collateral.length;
+        for (uint256 i; i < n; ++i) {
+            Collateral memory c = collateral[i];
+            uint256 asset = c.asset;
             // Rounds down: equity is what the account owns.
             int256 value = collateralValue(c, prices);
             e += value;
-            t.exposures[c.asset] += value;
-            touched |= 1 << c.asset;
+            touched |= 1 << asset;
             // Cast: a collateral value is non-negative. Rounds up: margin is what the account must hold.
-            a += MathLib.mulUp(uint256(value), c.haircut);
-            if (withIsolated && c.asset != 0) iso += MathLib.mulUp(uint256(value), scan[c.asset] + c.haircut);
+            uint256 addOn = MathLib.mulUp(uint256(value), c.haircut);
+            uint256 isolated = withIsolated && asset != 0 ? MathLib.mulUp(uint256(value), scan[asset] + c.haircut) : 0;
+            // Unchecked: every term is a checked product divided by 1e18, so below 2^256 / 1e18 < 1.2e59 in absolute
+            // value, and these sums (which start at zero) would need more than 1e17 terms to overflow.
+            unchecked {
+                ex[asset] += value;
+                a += addOn;
+                iso += isolated;
+            }
         }
-        for (uint256 i; i < p.positions.length; ++i) {
-            Position memory q = p.positions[i];
+        Position[] memory positions = p.positions;
+        n = positions.length;
+        for (uint256 i; i < n; ++i) {
+            Position memory q = positions[i];
+            uint256 asset = q.asset;
             // Rounds down: equity is what the account owns.
             int256 value = notional(q, prices);
             e += value;
-            t.exposures[q.asset] += value;
-            touched |= 1 << q.asset;
+            touched |= 1 << asset;
             uint256 size = abs(value);
             // Rounds up: margin is what the account must hold, in the protocol's favour.
-            a += MathLib.mulUp(size, q.k);
-            if (withIsolated) iso += MathLib.mulUp(size, scan[q.asset] + q.k);
+            uint256 addOn = MathLib.mulUp(size, q.k);
+            uint256 isolated = withIsolated ? MathLib.mulUp(size, scan[asset] + q.k) : 0;
+            // Unchecked: as for the collateral entries above.
+            unchecked {
+                ex[asset] += value;
+                a += addOn;
+                iso += isolated;
+            }
         }
         t.equity = e;
+        t.exposures = ex;
         t.touched = touched;
         t.addOns = a;
         t.isolatedMaintenanceMargin = iso;
@@ -321,9 +357,11 @@ library MarginLib {
         returns (int256 equity_, uint256 mm, uint256 im)
     {
         Totals memory t = aggregate(p, prices, r.scan, false);
-        (uint256 kLow, uint256 kMedium, uint256 kHigh) = kRegimes(weightedSensitivities(t.exposures, r.scan), r.rho);
+        (int256 sLow, int256 sMedium, int256 sHigh) = regimeSums(weightedSensitivities(t.exposures, r.scan), r.rho);
         equity_ = t.equity;
-        mm = maintenanceMargin(max(kLow, max(kMedium, kHigh)), t.addOns);
+        // regimeK is non-decreasing, so max(K_low, K_medium, K_high) = regimeK(max(S_low, S_medium, S_high)): one
+        // square root instead of three.
+        mm = maintenanceMargin(regimeK(maxSigned(sLow, maxSigned(sMedium, sHigh))), t.addOns);
         im = initialMargin(mm, r.imFactor);
     }
 
@@ -356,6 +394,11 @@ library MarginLib {
 
     /// @notice The larger of x and y.
     function max(uint256 x, uint256 y) internal pure returns (uint256) {
+        return x > y ? x : y;
+    }
+
+    /// @notice The larger of x and y, signed.
+    function maxSigned(int256 x, int256 y) internal pure returns (int256) {
         return x > y ? x : y;
     }
 }

@@ -9,16 +9,20 @@ int256 constant WAD_INT = 1e18;
 
 /// @title MathLib
 /// @notice Fixed-point (WAD) arithmetic with an explicit rounding direction (spec §1).
-/// @dev Every function is checked: an overflow reverts instead of wrapping. The margin engine only calls them
-/// inside the spec's range (|e_a| <= 1e28, prices and rates that keep every product far below 2^255).
+/// @dev Every product is checked: an overflow reverts instead of wrapping. The steps after it that provably cannot
+/// overflow (a quotient adjusted by one) are unchecked. The margin engine only calls them inside the spec's range
+/// (|e_a| <= 1e28, prices and rates that keep every product far below 2^255).
 library MathLib {
     /// @notice Returns floor(x * y / 1e18), rounded toward minus infinity also when the product is negative.
     /// @dev Solidity's `/` truncates toward zero, so a negative product with a remainder is one too high.
     function mulDown(int256 x, int256 y) internal pure returns (int256 z) {
         int256 product = x * y;
-        z = product / WAD_INT;
-        // The remainder has the sign of the product: a negative one means the quotient was truncated upward.
-        if (product % WAD_INT < 0) z -= 1;
+        // Unchecked: |z| <= |product| / 1e18, far from the int256 bounds, so z - 1 cannot overflow.
+        unchecked {
+            z = product / WAD_INT;
+            // The remainder has the sign of the product: a negative one means the quotient was truncated upward.
+            if (product % WAD_INT < 0) z -= 1;
+        }
     }
 
     /// @notice Returns ceil(x * y / 1e18), rounded toward plus infinity.
@@ -28,8 +32,12 @@ library MathLib {
 
     /// @notice Returns ceil(x / d), rounded toward plus infinity. Reverts (panic) when d is zero.
     function ceilDiv(uint256 x, uint256 d) internal pure returns (uint256 z) {
-        z = x / d;
-        if (z * d != x) z += 1;
+        // Unchecked: a zero d still panics (division by zero is checked in unchecked blocks too); z * d <= x, and
+        // z + 1 is only taken when z * d != x, which needs d > 1, so z <= x / 2.
+        unchecked {
+            z = x / d;
+            if (z * d != x) z += 1;
+        }
     }
 
     /// @notice Returns the smallest integer r with r * r >= x.
@@ -37,7 +45,9 @@ library MathLib {
     /// falls short of x.
     function sqrtUp(uint256 x) internal pure returns (uint256 r) {
         r = Math.sqrt(x);
-        // r = floor(sqrt(x)) <= 2^128 - 1, so r * r cannot overflow.
-        if (r * r < x) r += 1;
+        // Unchecked: r = floor(sqrt(x)) <= 2^128 - 1, so neither r * r nor r + 1 can overflow.
+        unchecked {
+            if (r * r < x) r += 1;
+        }
     }
 }

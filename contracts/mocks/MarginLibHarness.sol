@@ -67,6 +67,15 @@ contract MarginLibHarness {
         return MarginLib.lowCorrelation(rho);
     }
 
+    /// @notice MarginLib.regimeSums.
+    function regimeSums(int256[] memory ws, int256[] memory rho)
+        external
+        pure
+        returns (int256 sLow, int256 sMedium, int256 sHigh)
+    {
+        return MarginLib.regimeSums(ws, rho);
+    }
+
     /// @notice MarginLib.kRegimes.
     function kRegimes(int256[] memory ws, int256[] memory rho)
         external

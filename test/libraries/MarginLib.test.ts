@@ -8,6 +8,7 @@ import {
   compareMargin,
   loadVectorFile,
   paramsToRiskParams,
+  regimeSums,
 } from "../../keeper/src/margin/index.js";
 import type { Margin, Mismatch, Portfolio, RiskParams, VectorCase, VectorFile } from "../../keeper/src/margin/index.js";
 
@@ -69,6 +70,11 @@ describe("MarginLib (Solidity, via MarginLibHarness): vectors", function () {
       const p = solPortfolio(caseToPortfolio(c));
       const m: Margin = toMargin((await harness.accountMargin(p, r, prices)) as MarginResult);
       mismatches.push(...compareMargin(c.expect, m, c.name));
+      const [sLow, sMedium, sHigh] = (await harness.regimeSums(m.weightedSensitivities, r.rho)) as [bigint, bigint, bigint];
+      const twin = regimeSums(m.weightedSensitivities, r.rho);
+      if (sLow !== twin.sLow || sMedium !== twin.sMedium || sHigh !== twin.sHigh) {
+        mismatches.push({ case: c.name, field: "regimeSums", expected: `${twin.sLow},${twin.sMedium},${twin.sHigh}`, actual: `${sLow},${sMedium},${sHigh}` });
+      }
       const [eq, mm, im] = (await harness.marginRequirement(p, r, prices)) as [bigint, bigint, bigint];
       if (eq !== m.equity || mm !== m.maintenanceMargin || im !== m.initialMargin) {
         mismatches.push({ case: c.name, field: "marginRequirement", expected: `${m.equity},${m.maintenanceMargin},${m.initialMargin}`, actual: `${eq},${mm},${im}` });

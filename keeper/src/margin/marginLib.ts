@@ -160,12 +160,19 @@ export function regimeK(s: bigint): bigint {
 /** ConstantsLib.MAX_EXPOSURE: the largest |WS_a| (and |e_a|, |E|) inside the spec's range. */
 export const MAX_EXPOSURE: bigint = 10n ** 28n;
 
+/** Mirrors the tuple returned by `MarginLib.regimeSums`. */
+export interface RegimeSums {
+  sLow: bigint;
+  sMedium: bigint;
+  sHigh: bigint;
+}
+
 /**
- * Mirrors `MarginLib.kRegimes`: K_low, K_medium, K_high in one pass over the pairs, zero WS skipped. Throws
- * (where Solidity reverts) `WeightedSensitivityOutOfRange` when |WS_a| > MAX_EXPOSURE and `InvalidCorrelation`
- * when a used |rho| > 1e18.
+ * Mirrors `MarginLib.regimeSums`: S_low, S_medium, S_high (scale 1e54) in one pass over the pairs, zero WS
+ * skipped. Throws (where Solidity reverts) `WeightedSensitivityOutOfRange` when |WS_a| > MAX_EXPOSURE and
+ * `InvalidCorrelation` when a used |rho| > 1e18.
  */
-export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
+export function regimeSums(ws: bigint[], rho: bigint[]): RegimeSums {
   let sLow: bigint = 0n;
   let sMedium: bigint = 0n;
   let sHigh: bigint = 0n;
@@ -180,18 +187,25 @@ export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
     sMedium += diagonal;
     sHigh += diagonal;
     const base: number = b === 0 ? 0 : pairIndex(0, b);
+    const twoWsB: bigint = 2n * wsB;
     for (let a: number = 0; a < b; a++) {
       const wsA: bigint = ws[a] ?? 0n;
       if (wsA === 0n) continue;
-      const cross: bigint = 2n * wsA * wsB;
       const r: bigint | undefined = rho[base + a];
       if (r === undefined) throw new RangeError(`no correlation for pair (${a}, ${b})`);
       if (r > WAD || r < -WAD) throw new RangeError(`InvalidCorrelation(${a}, ${b}, ${r})`);
+      const cross: bigint = wsA * twoWsB;
       sLow += lowCorrelation(r) * cross;
       sMedium += r * cross;
       sHigh += highCorrelation(r) * cross;
     }
   }
+  return { sLow, sMedium, sHigh };
+}
+
+/** Mirrors `MarginLib.kRegimes`: K_r = regimeK(S_r) of `regimeSums`; throws like `regimeSums`. */
+export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
+  const { sLow, sMedium, sHigh }: RegimeSums = regimeSums(ws, rho);
   return { kLow: regimeK(sLow), kMedium: regimeK(sMedium), kHigh: regimeK(sHigh) };
 }
 
@@ -200,6 +214,11 @@ function abs(x: bigint): bigint {
 }
 
 function max(x: bigint, y: bigint): bigint {
+  return x > y ? x : y;
+}
+
+/** Mirrors `MarginLib.maxSigned`. */
+function maxSigned(x: bigint, y: bigint): bigint {
   return x > y ? x : y;
 }
 
@@ -268,8 +287,9 @@ export function aggregate(p: Portfolio, prices: bigint[], scan: bigint[], withIs
 /** Mirrors `MarginLib.marginRequirement`: equity, MM and IM (no isolated margin). */
 export function marginRequirement(p: Portfolio, r: RiskParams, prices: bigint[]): MarginRequirement {
   const t: Totals = aggregate(p, prices, r.scan, false);
-  const k: KRegimes = kRegimes(weightedSensitivities(t.exposures, r.scan), r.rho);
-  const mm: bigint = maintenanceMargin(max(k.kLow, max(k.kMedium, k.kHigh)), t.addOns);
+  const s: RegimeSums = regimeSums(weightedSensitivities(t.exposures, r.scan), r.rho);
+  // regimeK is non-decreasing: max(K_low, K_medium, K_high) = regimeK(max(S_low, S_medium, S_high)).
+  const mm: bigint = maintenanceMargin(regimeK(maxSigned(s.sLow, maxSigned(s.sMedium, s.sHigh))), t.addOns);
   return { equity: t.equity, mm, im: initialMargin(mm, r.imFactor) };
 }
 

@@ -25,6 +25,8 @@ import {
   pairIndex,
   paramsToRiskParams,
   parseVectorFile,
+  regimeK,
+  regimeSums,
   sqrtUp,
   weightedSensitivities,
 } from "../../../keeper/src/margin/index.js";
@@ -165,6 +167,8 @@ describe("keeper margin twin: vectors", function () {
       expect(ex.touched, c.name).to.equal(m.touched);
       expect(weightedSensitivities(ex.e, r.scan), c.name).to.deep.equal(m.weightedSensitivities);
       expect(kRegimes(m.weightedSensitivities, r.rho), c.name).to.deep.equal({ kLow: m.kLow, kMedium: m.kMedium, kHigh: m.kHigh });
+      const s = regimeSums(m.weightedSensitivities, r.rho);
+      expect([regimeK(s.sLow), regimeK(s.sMedium), regimeK(s.sHigh)], c.name).to.deep.equal([m.kLow, m.kMedium, m.kHigh]);
       expect(addOns(p, prices), c.name).to.equal(m.addOns);
       expect(isolatedMaintenanceMargin(p, prices, r.scan), c.name).to.equal(m.isolatedMaintenanceMargin);
       expect(marginRequirement(p, r, prices), c.name).to.deep.equal({
