@@ -10,6 +10,7 @@ import type { Contract, Signer } from "ethers";
 
 import { buildPortfolioMarginModule, DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../ignition/modules/deploymentConfig.js";
+import { ORDER_TYPES } from "../ignition/modules/orders.js";
 
 const WAD = 10n ** 18n;
 
@@ -68,16 +69,6 @@ async function contractGas(): Promise<Row[]> {
   return rows;
 }
 
-const ORDER_TYPES = {
-  Order: [
-    { name: "account", type: "address" },
-    { name: "market", type: "uint256" },
-    { name: "size", type: "int256" },
-    { name: "limitPrice", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
 
 /** Gas of `settleTrade` (two signed orders) and of a one-item `liquidate` (formerly test/vault/gas.test.ts). */
 async function tradeAndLiquidationGas(): Promise<Row[]> {

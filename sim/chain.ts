@@ -10,6 +10,7 @@ import { HDNodeWallet, Wallet, id as keccakId, type Contract, type JsonRpcProvid
 
 import { buildPortfolioMarginModule } from "../ignition/modules/PortfolioMargin.js";
 import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
+import { ORDER_TYPES, type Order } from "../ignition/modules/orders.js";
 import type { AccountPlan } from "./portfolios.js";
 import type { RiskModel } from "./riskModel.js";
 
@@ -78,27 +79,7 @@ export async function deployProtocol(url: string, config: DeploymentConfig, mode
   };
 }
 
-/** EIP-712 types of ITradeSettlement.Order. */
-export const ORDER_TYPES = {
-  Order: [
-    { name: "account", type: "address" },
-    { name: "market", type: "uint256" },
-    { name: "size", type: "int256" },
-    { name: "limitPrice", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
-
-/** An order as TradeSettlement hashes it. */
-export interface Order {
-  account: string;
-  market: bigint;
-  size: bigint;
-  limitPrice: bigint;
-  nonce: bigint;
-  expiry: bigint;
-}
+export { ORDER_TYPES, type Order };
 
 /** The wallet of demonstration account `index`: a key derived from a fixed label (test-only keys). */
 export function accountWallet(index: number): Wallet {

@@ -1,27 +1,9 @@
 import type { Contract, Signer } from "ethers";
 
 import { ethers } from "../fixtures.js";
+import { ORDER_TYPES, type Order } from "../../ignition/modules/orders.js";
 
-/** An order as TradeSettlement hashes it (ITradeSettlement.Order). */
-export interface Order {
-  account: string;
-  market: bigint;
-  size: bigint;
-  limitPrice: bigint;
-  nonce: bigint;
-  expiry: bigint;
-}
-
-export const ORDER_TYPES = {
-  Order: [
-    { name: "account", type: "address" },
-    { name: "market", type: "uint256" },
-    { name: "size", type: "int256" },
-    { name: "limitPrice", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
+export { ORDER_TYPES, type Order };
 
 let nextNonce = 1n;
 
