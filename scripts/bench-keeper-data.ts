@@ -46,16 +46,7 @@ export function randomBook(parameters: RandomBookParameters): { portfolios: Port
   const random = rng(parameters.seed);
   const portfolios: Portfolio[] = [];
   for (let i = 0; i < parameters.accounts; i++) {
-    const positions = [];
-    for (let j = 0; j < parameters.positions; j++) {
-      const asset = 1 + (j % (n - 1));
-      const notionalUsd = 100 + random() * 50_000;
-      const sign = random() < 0.5 ? -1n : 1n;
-      const size = (BigInt(Math.floor(notionalUsd * 1e6)) * 10n ** 30n) / prices[asset]!;
-      positions.push({ asset, k: k[asset]!, size: sign * size });
-    }
-    const collateral = [{ asset: 0, haircut: 0n, balance: BigInt(Math.floor(random() * 20_000 * 1e6)) * 10n ** 12n }];
-    const portfolio: Portfolio = { cash: 0n, collateral, positions };
+    const portfolio = randomPortfolio(random, parameters.positions, prices, k);
     // Cash puts the account around its maintenance margin: between 0.5 x and 2 x MM of slack.
     const r = marginRequirement(portfolio, riskParams, prices);
     const target = (r.mm * BigInt(Math.floor((0.5 + random() * 1.5) * 1e6))) / 10n ** 6n;
@@ -63,6 +54,22 @@ export function randomBook(parameters: RandomBookParameters): { portfolios: Port
     portfolios.push(portfolio);
   }
   return { portfolios, riskParams, prices, k };
+}
+
+/** A random account with no cash: `positions` perps of 100 to 50,100 USD, one per non-USD asset in turn, and up to
+ * 20,000 USDC of collateral. */
+function randomPortfolio(random: () => number, positions: number, prices: bigint[], k: bigint[]): Portfolio {
+  const n = prices.length;
+  const entries = [];
+  for (let j = 0; j < positions; j++) {
+    const asset = 1 + (j % (n - 1));
+    const notionalUsd = 100 + random() * 50_000;
+    const sign = random() < 0.5 ? -1n : 1n;
+    const size = (BigInt(Math.floor(notionalUsd * 1e6)) * 10n ** 30n) / prices[asset]!;
+    entries.push({ asset, k: k[asset]!, size: sign * size });
+  }
+  const collateral = [{ asset: 0, haircut: 0n, balance: BigInt(Math.floor(random() * 20_000 * 1e6)) * 10n ** 12n }];
+  return { cash: 0n, collateral, positions: entries };
 }
 
 /** Options of `populationBook`. */
@@ -87,16 +94,7 @@ export function populationBook(parameters: PopulationBookParameters): { book: Ma
   const random = rng(parameters.seed);
   const portfolios: Portfolio[] = [];
   for (let i = 0; i < parameters.accounts; i++) {
-    const positions = [];
-    for (let j = 0; j < parameters.positions; j++) {
-      const asset = 1 + (j % (n - 1));
-      const notionalUsd = 100 + random() * 50_000;
-      const sign = random() < 0.5 ? -1n : 1n;
-      const size = (BigInt(Math.floor(notionalUsd * 1e6)) * 10n ** 30n) / prices[asset]!;
-      positions.push({ asset, k: k[asset]!, size: sign * size });
-    }
-    const collateral = [{ asset: 0, haircut: 0n, balance: BigInt(Math.floor(random() * 20_000 * 1e6)) * 10n ** 12n }];
-    portfolios.push({ cash: 0n, collateral, positions });
+    portfolios.push(randomPortfolio(random, parameters.positions, prices, k));
   }
   const book = createMarginBook(portfolios);
   portfolios.length = 0;

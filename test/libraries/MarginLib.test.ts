@@ -15,23 +15,8 @@ import type { Margin, Mismatch, Portfolio, RiskParams, VectorCase, VectorFile } 
 const here: string = path.dirname(fileURLToPath(import.meta.url));
 const VECTORS: string = path.join(here, "..", "vectors", "margin-v1.json");
 
-/** The Solidity tuple a Margin struct decodes to, by field name. */
-interface MarginResult {
-  equity: bigint;
-  touched: bigint;
-  exposures: bigint[];
-  weightedSensitivities: bigint[];
-  kLow: bigint;
-  kMedium: bigint;
-  kHigh: bigint;
-  k: bigint;
-  addOns: bigint;
-  maintenanceMargin: bigint;
-  initialMargin: bigint;
-  isolatedMaintenanceMargin: bigint;
-}
-
-function toMargin(r: MarginResult): Margin {
+/** A decoded Margin struct (ethers Result arrays) as the twin's plain Margin. */
+function toMargin(r: Margin): Margin {
   return {
     equity: r.equity,
     touched: r.touched,
@@ -68,7 +53,7 @@ describe("MarginLib (Solidity, via MarginLibHarness): vectors", function () {
     for (const c of file.cases) {
       const prices: bigint[] = casePrices(c, nAssets);
       const p = solPortfolio(caseToPortfolio(c));
-      const m: Margin = toMargin((await harness.accountMargin(p, r, prices)) as MarginResult);
+      const m: Margin = toMargin((await harness.accountMargin(p, r, prices)) as Margin);
       mismatches.push(...compareMargin(c.expect, m, c.name));
       const [sLow, sMedium, sHigh] = (await harness.regimeSums(m.weightedSensitivities, r.rho)) as [bigint, bigint, bigint];
       const twin = regimeSums(m.weightedSensitivities, r.rho);
