@@ -12,6 +12,14 @@ const require = createRequire(import.meta.url);
 // toolchain must work without downloading a compiler.
 const SOLC_VERSION = "0.8.28";
 
+const COMPILER_SETTINGS = {
+  optimizer: { enabled: true, runs: 50 },
+  // viaIR (about 1.5 min for the whole build with the wasm soljson) and 50 runs keep MarginVault about 3 KB
+  // under the 24,576-byte limit (200 runs: about 200 bytes larger, 0.3% less gas).
+  viaIR: true,
+  evmVersion: "cancun",
+};
+
 export default defineConfig({
   plugins: [
     hardhatEthers,
@@ -21,14 +29,12 @@ export default defineConfig({
     hardhatNetworkHelpers,
   ],
   solidity: {
-    version: SOLC_VERSION,
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 50 },
-      // viaIR (about 1.5 min for the whole build with the wasm soljson) and 50 runs keep MarginVault about 3 KB
-      // under the 24,576-byte limit (200 runs: about 200 bytes larger, 0.3% less gas).
-      viaIR: true,
-      evmVersion: "cancun",
+    // One set of compiler settings for every build profile: Ignition builds `production`, which Hardhat would
+    // otherwise derive from the version alone (no viaIR, no optimizer runs), so the deployed bytecode would not be
+    // the tested one (`test/deploy/profiles.test.ts` checks that both profiles compile to the same bytecode).
+    profiles: {
+      default: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS },
+      production: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS },
     },
   },
   networks: {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../ignition/modules/deploymentConfig.js";
 import { createBatchParams, createBatchScratch, createMarginBook, prepareBatchPrices, slackBigint, type MarginBook } from "../keeper/src/margin/batch.js";
-import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../keeper/src/margin/marginLib.js";
+import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../client/src/margin/marginLib.js";
 
 /** A deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {

@@ -10,7 +10,7 @@ import type { Contract, Signer } from "ethers";
 
 import { buildPortfolioMarginModule, DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../ignition/modules/deploymentConfig.js";
-import { ORDER_TYPES } from "../ignition/modules/orders.js";
+import { ORDER_TYPES } from "../client/src/orders.js";
 
 const WAD = 10n ** 18n;
 

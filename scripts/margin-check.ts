@@ -20,7 +20,7 @@ import {
   type Mismatch,
   type VectorCase,
   type VectorFile,
-} from "../keeper/src/margin/index.js";
+} from "../client/src/margin/index.js";
 
 // The largest maximum price the vault can store (64 bits in units of 1e9 WAD, MAX_PRICE_UNIT): 1.8e10 USD per unit,
 // far above every vector's price.

@@ -4,7 +4,7 @@
  * next close, L_t = E_t - E_{t+1} with the same units, is compared with MM_t. Coverage is the share of days
  * with L_t <= MM_t (the model's scans target a 99.5% one-day move per asset).
  */
-import { equity, mulDown } from "../keeper/src/margin/index.js";
+import { equity, mulDown } from "../client/src/margin/index.js";
 import { PAIRS } from "./portfolios.js";
 import type { PriceWindow } from "./prices.js";
 import { answerToWad, toFeedAnswer } from "./interpolate.js";

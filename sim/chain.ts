@@ -10,7 +10,7 @@ import { HDNodeWallet, Wallet, id as keccakId, type Contract, type JsonRpcProvid
 
 import { buildPortfolioMarginModule } from "../ignition/modules/PortfolioMargin.js";
 import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
-import { ORDER_TYPES, type Order } from "../ignition/modules/orders.js";
+import { ORDER_TYPES, type Order } from "../client/src/orders.js";
 import type { AccountPlan } from "./portfolios.js";
 import type { RiskModel } from "./riskModel.js";
 

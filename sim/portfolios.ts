@@ -4,7 +4,7 @@
  * list of deposits and perp legs; the legs are filled in chunks, interleaved, at the oracle price, and collateral
  * is sized with the margin twin so that the account is at or above IM after every chunk, as the vault requires.
  */
-import { mulDown, type Margin } from "../keeper/src/margin/index.js";
+import { mulDown, type Margin } from "../client/src/margin/index.js";
 import type { Rng } from "./rng.js";
 import { emptyAccount, marginOf, type AccountState, type RiskModel } from "./riskModel.js";
 

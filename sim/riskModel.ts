@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 
 import { DEFAULT_CONFIG_PATH } from "../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig, type DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
-import { accountMargin, pairIndex, type Margin, type Portfolio, type RiskParams } from "../keeper/src/margin/index.js";
+import { accountMargin, pairIndex, type Margin, type Portfolio, type RiskParams } from "../client/src/margin/index.js";
 
 /** A collateral token of the model. */
 export interface ModelCollateral {

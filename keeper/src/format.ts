@@ -1,5 +1,5 @@
 /** Text formatting of WAD amounts for the operator's tables. */
-import { WAD } from "./margin/mathLib.js";
+import { WAD } from "../../client/src/margin/mathLib.js";
 
 /**
  * Formats a WAD amount as USD with 2 decimals, truncated toward zero, with thousands separators.

@@ -10,7 +10,7 @@
  */
 import { formatUnits, type Address, type PublicClient } from "viem";
 
-import { marginVaultAbi } from "./abi/generated.js";
+import { marginVaultAbi } from "../../client/src/abi/generated.js";
 import type { KeeperConfig } from "./config/schema.js";
 import { createIndexer, type Indexer, type SyncReturnType } from "./indexer/indexer.js";
 import {
@@ -33,8 +33,8 @@ import {
   type BatchParams,
   type MarginBook,
 } from "./margin/batch.js";
-import type { Collateral, Position } from "./margin/marginLib.js";
-import { WAD } from "./margin/mathLib.js";
+import type { Collateral, Position } from "../../client/src/margin/marginLib.js";
+import { WAD } from "../../client/src/margin/mathLib.js";
 import type { KeeperMetrics } from "./metrics.js";
 import { readPrices } from "./prices/readPrices.js";
 import type { Sender } from "./send/sender.js";

@@ -1,7 +1,7 @@
 import type { Contract, Signer } from "ethers";
 
 import { ethers } from "../fixtures.js";
-import { ORDER_TYPES, type Order } from "../../ignition/modules/orders.js";
+import { ORDER_TYPES, type Order } from "../../client/src/orders.js";
 
 export { ORDER_TYPES, type Order };
 

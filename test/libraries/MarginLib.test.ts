@@ -9,8 +9,8 @@ import {
   loadVectorFile,
   paramsToRiskParams,
   regimeSums,
-} from "../../keeper/src/margin/index.js";
-import type { Margin, Mismatch, Portfolio, RiskParams, VectorCase, VectorFile } from "../../keeper/src/margin/index.js";
+} from "../../client/src/margin/index.js";
+import type { Margin, Mismatch, Portfolio, RiskParams, VectorCase, VectorFile } from "../../client/src/margin/index.js";
 
 const here: string = path.dirname(fileURLToPath(import.meta.url));
 const VECTORS: string = path.join(here, "..", "vectors", "margin-v1.json");

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { accountMargin, caseToPortfolio, casePrices, loadVectorFile, paramsToRiskParams } from "../../keeper/src/margin/index.js";
+import { accountMargin, caseToPortfolio, casePrices, loadVectorFile, paramsToRiskParams } from "../../client/src/margin/index.js";
 
 const PUBLIC = "test/vectors/margin-v1.json";
 const dir = mkdtempSync(path.join(tmpdir(), "margin-check-"));

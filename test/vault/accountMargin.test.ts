@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Contract } from "ethers";
 
-import { accountMargin, pairIndex, type Portfolio, type RiskParams } from "../../keeper/src/margin/index.js";
+import { accountMargin, pairIndex, type Portfolio, type RiskParams } from "../../client/src/margin/index.js";
 import { ASSET, defaultConfig, deployDefault, ethers, MARKET, networkHelpers, setPrice, units, wad } from "../fixtures.js";
 
 /** Alice: USDC, WBTC and WETH collateral, short BTC and long SOL perps, borrowed cash: E = 14,900 > IM = 11,096. */

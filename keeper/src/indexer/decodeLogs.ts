@@ -1,6 +1,6 @@
 import { decodeEventLog, toEventSelector, type Hex, type Log } from "viem";
 
-import { eventsAbi } from "../abi/generated.js";
+import { eventsAbi } from "../../../client/src/abi/generated.js";
 import { LogDecodeError } from "../errors.js";
 import type { VaultEvent, VaultEventName } from "../store/types.js";
 
@@ -40,7 +40,7 @@ export function decodeVaultLogs(logs: readonly Log[]): DecodedVaultEvent[] {
       throw new LogDecodeError(`Cannot decode the vault log ${log.logIndex} of block ${log.blockNumber}.`, {
         cause,
         metaMessages: [
-          "The keeper's ABI may be out of date: run `npx hardhat compile && npx tsx scripts/keeper-abi.ts`.",
+          "The keeper's ABI may be out of date: run `npm run client:abi`.",
           "Indexing stays at the previous block until this is fixed.",
         ],
       });

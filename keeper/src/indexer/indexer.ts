@@ -5,7 +5,7 @@
  */
 import { BlockNotFoundError, getAddress, type Address, type Hex, type PublicClient } from "viem";
 
-import { aggregatorV3Abi } from "../abi/generated.js";
+import { aggregatorV3Abi } from "../../../client/src/abi/generated.js";
 import { KeeperError, ReorgDetectedError, ReorgTooDeepError, RpcError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { KeeperMetrics } from "../metrics.js";

@@ -6,8 +6,8 @@
  */
 import type { Address } from "viem";
 
-import { WAD, mulDown, mulUp } from "../margin/mathLib.js";
-import { collateralValue, marginRequirement, notional, pairIndex, type Collateral, type Portfolio, type Position, type RiskParams } from "../margin/marginLib.js";
+import { WAD, mulDown, mulUp } from "../../../client/src/margin/mathLib.js";
+import { collateralValue, marginRequirement, notional, pairIndex, type Collateral, type Portfolio, type Position, type RiskParams } from "../../../client/src/margin/marginLib.js";
 import type { RiskConfig } from "../store/types.js";
 
 /** One item of `IMarginVault.liquidate`. */

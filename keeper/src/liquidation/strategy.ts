@@ -11,10 +11,10 @@
  */
 import { BaseError, ContractFunctionRevertedError, type Address, type PublicClient } from "viem";
 
-import { marginVaultAbi } from "../abi/generated.js";
+import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import { toPortfolio, grossValue, applyItem, cloneState, previewLiquidation, requirementOf, type AccountState, type LiquidationContext, type LiquidationItem, type PreviewLiquidationReturnType } from "./previewLiquidation.js";
-import { WAD, mulUp } from "../margin/mathLib.js";
-import { marginRequirement } from "../margin/marginLib.js";
+import { WAD, mulUp } from "../../../client/src/margin/mathLib.js";
+import { marginRequirement } from "../../../client/src/margin/marginLib.js";
 
 /** A liquidatable account the strategy is asked about. */
 export interface LiquidationCandidate {

@@ -10,8 +10,8 @@
  * K = sqrt(S) can lose more when hedged exposures cancel inside S, so the band also holds sqrt(1e-13 x sum|terms
  * of S|). An account whose |E - MM| in float is inside the band is recomputed in bigint.
  */
-import { WAD, ceilDiv } from "./mathLib.js";
-import { highCorrelation, lowCorrelation, MAX_EXPOSURE, type Portfolio, type RiskParams } from "./marginLib.js";
+import { WAD, ceilDiv } from "../../../client/src/margin/mathLib.js";
+import { highCorrelation, lowCorrelation, MAX_EXPOSURE, type Portfolio, type RiskParams } from "../../../client/src/margin/marginLib.js";
 
 /** The relative band (of gross value) inside which the float screen defers to bigint. */
 export const SCREEN_TOLERANCE = 1e-9;

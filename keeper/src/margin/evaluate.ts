@@ -8,7 +8,7 @@ import { EvaluationError } from "../errors.js";
 import type { AssetPrice, ReadPricesReturnType } from "../prices/readPrices.js";
 import type { BalanceRow, KeeperStore, PositionRow } from "../store/store.js";
 import type { RiskConfig } from "../store/types.js";
-import { accountMargin, pairIndex, type Collateral, type Margin, type Portfolio, type Position, type RiskParams } from "./marginLib.js";
+import { accountMargin, pairIndex, type Collateral, type Margin, type Portfolio, type Position, type RiskParams } from "../../../client/src/margin/marginLib.js";
 
 /** Options of `buildMarginInputs`: one account's state and the risk configuration. */
 export interface BuildMarginInputsParameters {

@@ -1,6 +1,6 @@
 import { zeroAddress, type PublicClient } from "viem";
 
-import { aggregatorV3Abi } from "../abi/generated.js";
+import { aggregatorV3Abi } from "../../../client/src/abi/generated.js";
 import type { AssetRecord, SequencerRecord } from "../store/types.js";
 import { checkPrice, checkSequencer, type RoundData } from "./checkPrice.js";
 import { OracleReadError, type OracleError } from "./errors.js";

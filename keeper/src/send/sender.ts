@@ -18,7 +18,7 @@ import {
   type WalletClient,
 } from "viem";
 
-import { marginVaultAbi } from "../abi/generated.js";
+import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import type { KeeperConfig } from "../config/schema.js";
 import type { LiquidationItem } from "../liquidation/previewLiquidation.js";
 import type { Logger } from "../log.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, custom, getAddress, type Address, type EIP1193Provider, type PublicClient } from "viem";
 
-import { marginVaultAbi } from "../../../keeper/src/abi/generated.js";
+import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import { createIndexer } from "../../../keeper/src/indexer/index.js";
 import { evaluateAccount, evaluateAll } from "../../../keeper/src/margin/evaluate.js";
 import { readPrices } from "../../../keeper/src/prices/index.js";

@@ -11,7 +11,7 @@ import {
   screenAccount,
   slackBigint,
 } from "../../../keeper/src/margin/batch.js";
-import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../../../keeper/src/margin/marginLib.js";
+import { marginRequirement, pairIndex, type Portfolio, type RiskParams } from "../../../client/src/margin/marginLib.js";
 import { populationBook, randomBook } from "../../../scripts/bench-keeper-data.js";
 
 describe("keeper batch margin engines", () => {

@@ -29,7 +29,7 @@ import {
   regimeSums,
   sqrtUp,
   weightedSensitivities,
-} from "../../../keeper/src/margin/index.js";
+} from "../../../client/src/margin/index.js";
 import type {
   Collateral,
   Margin,
@@ -38,7 +38,7 @@ import type {
   Position,
   RiskParams,
   VectorFile,
-} from "../../../keeper/src/margin/index.js";
+} from "../../../client/src/margin/index.js";
 
 const here: string = path.dirname(fileURLToPath(import.meta.url));
 const VECTORS: string = path.join(here, "..", "..", "vectors", "margin-v1.json");
