@@ -181,7 +181,15 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
       throw toClientError(error, what, context);
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new ContractError(`${what} reverted on chain (transaction ${hash}).`, { decoded: null, metaMessages: ["The state changed between the simulation and the block; retry."] });
+    if (receipt.status !== "success") {
+      // Another transaction got in first (the state changed after the simulation): the same call now says why.
+      const again = await publicClient.simulateContract({ ...request, account }).then(
+        () => null,
+        (error: unknown) => toClientError(error, what, context),
+      );
+      if (again instanceof ContractError && again.decoded !== null) throw again;
+      throw new ContractError(`${what} reverted on chain (transaction ${hash}).`, { decoded: null, metaMessages: ["The state changed between the simulation and the block; retry."] });
+    }
     return receipt;
   }
 
