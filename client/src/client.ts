@@ -143,9 +143,12 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
     return new ContractError(`${what} failed.`, { cause: error, decoded: null, metaMessages: ["The call reverted without one of the protocol's errors; see the details."] });
   }
 
+  /** The last deployment read: names tokens and markets in error sentences without reading it again. */
+  let lastDeployment: Deployment | undefined;
+
   async function getDeployment(blockNumber?: bigint): Promise<Deployment> {
     try {
-      return await readDeployment(publicClient, addresses, await getListing(), blockNumber);
+      return (lastDeployment = await readDeployment(publicClient, addresses, await getListing(), blockNumber));
     } catch (error) {
       throw toClientError(error, "Reading the deployment");
     }
@@ -350,11 +353,10 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
 
     /** Settles a matched pair of signed orders (anyone may submit). */
     async settleTrade(p: SettleTradeParameters): Promise<TransactionReceipt> {
-      const deployment = await getDeployment();
       return send(
         "The trade",
         { address: addresses.settlement, abi: tradeSettlementAbi, functionName: "settleTrade", args: [p.buy, p.buySignature, p.sell, p.sellSignature, p.size, p.price] },
-        decodeContext(deployment),
+        lastDeployment ? decodeContext(lastDeployment) : {},
       );
     },
 
