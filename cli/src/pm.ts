@@ -163,6 +163,26 @@ program
     print(`minted ${formatUnits(amount, token.decimals)} ${token.symbol} to ${pm.address}`, { token: token.symbol, amount, to: pm.address });
   });
 
+program
+  .command("set-price")
+  .description("local deployments only: publish a price on a mock feed (to watch your margin move)")
+  .argument("<asset>", "e.g. ETH")
+  .argument("<price>", "USD, e.g. 2500")
+  .action(async (assetText: string, priceText: string) => {
+    const pm = await client(true);
+    const d = await pm.getDeployment();
+    const asset = d.assets[parseAsset(d, assetText)]!;
+    const answer = parseDecimal(priceText, asset.feedDecimals, "The price", { positive: true });
+    const setAnswerAbi = [{ type: "function", name: "setAnswer", stateMutability: "nonpayable", inputs: [{ name: "answer", type: "int256" }], outputs: [] }] as const;
+    try {
+      const hash = await pm.walletClient!.writeContract({ address: asset.feed, abi: setAnswerAbi, functionName: "setAnswer", args: [answer], account: pm.walletClient!.account!, chain: pm.walletClient!.chain ?? null });
+      await pm.publicClient.waitForTransactionReceipt({ hash });
+    } catch (cause) {
+      throw new PortfolioMarginError(`The ${asset.symbol} feed cannot be set here (not a mock feed?).`, { cause });
+    }
+    print(`${asset.symbol} = ${formatUnits(answer, asset.feedDecimals)} USD`, { asset: asset.symbol, price: answer * 10n ** BigInt(18 - asset.feedDecimals) });
+  });
+
 async function quoteFor(pm: PortfolioMarginClient, marketText: string, sideText: string, sizeText: string) {
   const snapshot = await pm.getAccount();
   const market = parseMarket(snapshot.deployment, marketText);
