@@ -38,6 +38,8 @@ export interface KeptRunning {
  * @returns The running maker and `stop`.
  */
 export async function keepRunning(protocol: Protocol, rpcUrl: string): Promise<KeptRunning> {
+  // The replay mines its blocks by hand; a trader's transactions must be mined as they come.
+  await protocol.provider.send("evm_setAutomine", [true]);
   const vault = await protocol.vault.getAddress();
   const settlement = await protocol.settlement.getAddress();
   const chainId = Number(protocol.chainId);

@@ -17,7 +17,7 @@ import { formatUnits, getAddress, isAddress, type Address } from "viem";
 
 import { connect, type PortfolioMarginClient } from "../../client/src/client.js";
 import { loadDeploymentFile, type DeploymentFile } from "../../client/src/deploymentFile.js";
-import { PortfolioMarginError, UsageError, redact } from "../../client/src/errors.js";
+import { ContractError, PortfolioMarginError, UsageError, redact } from "../../client/src/errors.js";
 import { formatUsd } from "../../client/src/format.js";
 import { requestQuote, type Quote } from "../../client/src/quote.js";
 import { maxWithdrawable, riskView, tradeImpact, whatIf, withdrawImpact, type Impact, type ProposedTrade } from "../../client/src/risk.js";
@@ -306,7 +306,8 @@ try {
   if (error instanceof CommanderError) {
     // Commander printed its one line already (help and version exit 0).
   } else if (error instanceof PortfolioMarginError) {
-    const line = [error.shortMessage, ...error.metaMessages].join(" ");
+    const detail = error instanceof ContractError || error.details === "" ? [] : [`(${error.details.split("\n")[0]})`];
+    const line = [error.shortMessage, ...error.metaMessages, ...detail].join(" ");
     console.error(globals().json ? JSON.stringify({ error: error.name, message: line }) : `error: ${line}`);
   } else {
     console.error(`error: ${redact(error instanceof Error ? error.message.split("\n")[0]! : String(error))}`);

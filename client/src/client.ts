@@ -292,7 +292,7 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
       } catch (error) {
         if (error instanceof ContractError && error.decoded?.name === "InsufficientMargin") {
           const max = maxWithdrawable(await getAccount(account), c.id);
-          throw toClientError(error.cause, `Withdrawal of ${c.symbol}`, decodeContext(deployment, { maxWithdrawable: max }));
+          throw toClientError(error.cause, `Withdrawal of ${c.symbol}`, decodeContext(deployment, { maxWithdrawable: { token: c.token, amount: max } }));
         }
         throw error;
       }
@@ -306,7 +306,7 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
         return await send("Cash settlement", { address: addresses.vault, abi: [...settleCashAbi, ...marginVaultAbi], functionName: "settleCash", args: [p.account ?? trader().address] }, decodeContext(deployment));
       } catch (error) {
         if (!hasIt && error instanceof ContractError && error.decoded === null) {
-          throw new UsageError("This vault has no settleCash (cash settlement is not deployed here).", { cause: error, metaMessages: ["Withdraw USDC collateral instead."] });
+          throw new PortfolioMarginError("This vault has no settleCash (cash settlement is not deployed here).", { cause: error, details: "", metaMessages: ["Your cash stays in the account as equity; withdraw collateral instead."] });
         }
         throw error;
       }

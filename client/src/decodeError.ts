@@ -34,8 +34,8 @@ export interface DecodeErrorContext {
   token?: (address: string) => { symbol: string; decimals: number } | undefined;
   /** A market's label by id (e.g. "ETH-PERP"). */
   market?: (id: bigint) => string | undefined;
-  /** For a refused withdrawal: the most of the token that can be withdrawn now (token units). */
-  maxWithdrawable?: bigint;
+  /** For a refused withdrawal: the most of `token` that can be withdrawn now (token units). */
+  maxWithdrawable?: { token: string; amount: bigint };
 }
 
 /** A decoded custom error. */
@@ -101,7 +101,9 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   InsufficientBalance: (a, c) => `The account holds ${tokenAmount(c, a.token, a.balance)}, less than the ${tokenAmount(c, a.token, a.amount)} asked; withdraw at most ${tokenAmount(c, a.token, a.balance)}.`,
   InsufficientMargin: (a, c) =>
     `This would leave ${a.account} with equity E = ${usd(a.equity)} below its initial margin IM = ${usd(a.initialMargin)}` +
-    (c.maxWithdrawable !== undefined ? `; at most ${c.maxWithdrawable} token units can be withdrawn now.` : "; reduce the size, add collateral, or withdraw less."),
+    (c.maxWithdrawable !== undefined
+      ? `; at most ${tokenAmount(c, c.maxWithdrawable.token, c.maxWithdrawable.amount)} can be withdrawn now.`
+      : "; reduce the size, add collateral, or withdraw less."),
   // trades
   SelfTrade: (a) => `Both sides of the trade are ${a.account}; trade with another account.`,
   OpenInterestCapExceeded: (a, c) => `This trade would take the open interest of ${market(c, a.market)} to ${wad(a.openInterest)}, above its cap ${wad(a.cap)}; trade ${wad((a.openInterest as bigint) - (a.cap as bigint))} less, or a trade that reduces open interest.`,

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Contract } from "ethers";
-import { zeroAddress, type Address } from "viem";
+import { formatUnits, zeroAddress, type Address } from "viem";
 
 import {
   allErrorsAbi,
@@ -194,7 +194,7 @@ describe("client: createPortfolioMarginClient against a hardhat node", function 
       expect(max > 0n && max < after.state.balances[usdc]!).to.equal(true);
       expect(withdrawImpact(after, usdc, max + 1n).accepted).to.equal(false);
       const sentence = await expectRefused(alice.pm.withdraw({ token: "USDC", amount: max + 1n }), "InsufficientMargin");
-      expect(sentence).to.include(`at most ${max} token units`);
+      expect(sentence).to.include(`at most ${formatUnits(max, 6)} USDC can be withdrawn now`);
       const predicted = withdrawImpact(after, usdc, max);
       await alice.pm.withdraw({ token: "USDC", amount: max });
       await expectMarginOnChain(alice.pm, alice.address, predicted.after.margin);
