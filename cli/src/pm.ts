@@ -13,7 +13,7 @@
  * Exit codes: 0 done, 1 refused or failed (one line saying why), 2 bad input.
  */
 import { Command, CommanderError, Option } from "commander";
-import { formatUnits, getAddress, isAddress, type Address } from "viem";
+import { formatUnits, getAddress, isAddress, parseAbi, type Address } from "viem";
 
 import { connect, type PortfolioMarginClient } from "../../client/src/client.js";
 import { loadDeploymentFile, type DeploymentFile } from "../../client/src/deploymentFile.js";
@@ -88,6 +88,23 @@ function address(text: string, what: string): Address {
   return getAddress(text);
 }
 
+/** The token and amount arguments of a command, parsed against the deployment. */
+async function tokenAndAmount(pm: PortfolioMarginClient, tokenText: string, amountText: string) {
+  const token = parseToken(await pm.getDeployment(), tokenText);
+  return { token, amount: parseDecimal(amountText, token.decimals, "The amount", { positive: true }) };
+}
+
+/** Sends a call to a local mock contract (a token's mint, a feed's setAnswer); `failure` says what could not be done. */
+async function sendToMock(pm: PortfolioMarginClient, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }, failure: string): Promise<void> {
+  const wallet = pm.walletClient!;
+  try {
+    const hash = await wallet.writeContract({ ...(call as any), account: wallet.account!, chain: wallet.chain ?? null });
+    await pm.publicClient.waitForTransactionReceipt({ hash });
+  } catch (cause) {
+    throw new PortfolioMarginError(failure, { cause });
+  }
+}
+
 program
   .command("account")
   .description("your margin: E, MM, IM, E/MM, regimes, exposures and WS per asset, max withdrawable, liquidation prices")
@@ -106,9 +123,7 @@ program
   .argument("<token>", "collateral symbol, e.g. USDC")
   .action(async (amountText: string, tokenText: string) => {
     const pm = await client(true);
-    const d = await pm.getDeployment();
-    const token = parseToken(d, tokenText);
-    const amount = parseDecimal(amountText, token.decimals, "The amount", { positive: true });
+    const { token, amount } = await tokenAndAmount(pm, tokenText, amountText);
     const receipt = await pm.deposit({ token: token.symbol, amount });
     const view = await pm.getRisk();
     print(`deposited ${formatUnits(amount, token.decimals)} ${token.symbol} (tx ${receipt.transactionHash})\n\n${figuresTable(view)}`, {
@@ -150,16 +165,9 @@ program
   .argument("<token>", "collateral symbol, e.g. USDC")
   .action(async (amountText: string, tokenText: string) => {
     const pm = await client(true);
-    const d = await pm.getDeployment();
-    const token = parseToken(d, tokenText);
-    const amount = parseDecimal(amountText, token.decimals, "The amount", { positive: true });
-    const mintAbi = [{ type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ name: "to", type: "address" }, { name: "amount", type: "uint256" }], outputs: [] }] as const;
-    try {
-      const hash = await pm.walletClient!.writeContract({ address: token.token, abi: mintAbi, functionName: "mint", args: [pm.address, amount], account: pm.walletClient!.account!, chain: pm.walletClient!.chain ?? null });
-      await pm.publicClient.waitForTransactionReceipt({ hash });
-    } catch (cause) {
-      throw new PortfolioMarginError(`${token.symbol} cannot be minted here (not a mock token?).`, { cause });
-    }
+    const { token, amount } = await tokenAndAmount(pm, tokenText, amountText);
+    const abi = parseAbi(["function mint(address to, uint256 amount)"]);
+    await sendToMock(pm, { address: token.token, abi, functionName: "mint", args: [pm.address, amount] }, `${token.symbol} cannot be minted here (not a mock token?).`);
     print(`minted ${formatUnits(amount, token.decimals)} ${token.symbol} to ${pm.address}`, { token: token.symbol, amount, to: pm.address });
   });
 
@@ -173,13 +181,8 @@ program
     const d = await pm.getDeployment();
     const asset = d.assets[parseAsset(d, assetText)]!;
     const answer = parseDecimal(priceText, asset.feedDecimals, "The price", { positive: true });
-    const setAnswerAbi = [{ type: "function", name: "setAnswer", stateMutability: "nonpayable", inputs: [{ name: "answer", type: "int256" }], outputs: [] }] as const;
-    try {
-      const hash = await pm.walletClient!.writeContract({ address: asset.feed, abi: setAnswerAbi, functionName: "setAnswer", args: [answer], account: pm.walletClient!.account!, chain: pm.walletClient!.chain ?? null });
-      await pm.publicClient.waitForTransactionReceipt({ hash });
-    } catch (cause) {
-      throw new PortfolioMarginError(`The ${asset.symbol} feed cannot be set here (not a mock feed?).`, { cause });
-    }
+    const abi = parseAbi(["function setAnswer(int256 answer)"]);
+    await sendToMock(pm, { address: asset.feed, abi, functionName: "setAnswer", args: [answer] }, `The ${asset.symbol} feed cannot be set here (not a mock feed?).`);
     print(`${asset.symbol} = ${formatUnits(answer, asset.feedDecimals)} USD`, { asset: asset.symbol, price: answer * 10n ** BigInt(18 - asset.feedDecimals) });
   });
 

@@ -147,6 +147,19 @@ function cloneState(state: AccountState): AccountState {
 }
 
 /**
+ * The largest x in [lo, hi) with `test(x)` true, given `test(lo)` true and `test(hi)` false and `test` true then
+ * false on [lo, hi] (the views' functions are concave, so their passing sets are intervals).
+ */
+function lastTrue(lo: bigint, hi: bigint, test: (x: bigint) => boolean): bigint {
+  while (hi - lo > 1n) {
+    const mid = lo + (hi - lo) / 2n;
+    if (test(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * The most of collateral `collateralId` (token units) that can be withdrawn now: the largest amount, at most the
  * balance, that leaves E >= IM (the vault's check). E - IM is concave in the amount (E falls linearly, IM is a norm
  * plus add-ons), so the amounts that pass form an interval from 0 and a bisection finds its end to the unit.
@@ -163,14 +176,7 @@ export function maxWithdrawable(snapshot: AccountSnapshot, collateralId: number)
   };
   if (balance === 0n || !passes(0n)) return 0n;
   if (passes(balance)) return balance;
-  let lo = 0n; // passes
-  let hi = balance; // fails
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (passes(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return lastTrue(0n, balance, passes);
 }
 
 /** The result of a proposed action: the margin after it and whether the vault would accept it. */
@@ -348,28 +354,9 @@ export function liquidationPrices(snapshot: AccountSnapshot, asset: number): Liq
   };
   const now = current / unit;
   const maxAnswer = info.maxPrice / unit;
-  let down: bigint | null = null;
-  if (now > 1n && at(1n)) {
-    let lo = 1n; // liquidatable
-    let hi = now; // healthy
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if (at(mid)) lo = mid;
-      else hi = mid;
-    }
-    down = lo * unit;
-  }
-  let up: bigint | null = null;
-  if (maxAnswer > now && at(maxAnswer)) {
-    let lo = now; // healthy
-    let hi = maxAnswer; // liquidatable
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if (at(mid)) hi = mid;
-      else lo = mid;
-    }
-    up = hi * unit;
-  }
+  // Below the price: liquidatable at 1 (when at all), healthy now. Above: healthy now, liquidatable at the maximum.
+  const down = now > 1n && at(1n) ? lastTrue(1n, now, at) * unit : null;
+  const up = maxAnswer > now && at(maxAnswer) ? (lastTrue(now, maxAnswer, (x) => !at(x)) + 1n) * unit : null;
   return { asset, down, up };
 }
 
@@ -399,18 +386,10 @@ export function shockToMaintenance(snapshot: AccountSnapshot): ShockToMaintenanc
     const prices = shockPrices(deployment, snapshot.prices, bps);
     return !aboveMax(prices) && liquidatableAt(snapshot, prices);
   };
-  const search = (healthy: number, liquidatable: number): number => {
-    while (Math.abs(liquidatable - healthy) > 1) {
-      const mid = Math.trunc((healthy + liquidatable) / 2);
-      if (at(mid)) liquidatable = mid;
-      else healthy = mid;
-    }
-    return liquidatable;
-  };
-  const down = at(-9_999) ? search(0, -9_999) : null;
+  const down = at(-9_999) ? Number(lastTrue(-9_999n, 0n, (x) => at(Number(x)))) : null;
   let upEnd = MAX_UP_BPS;
   // Stop below the first move that takes a touched price above its maximum.
   while (upEnd > 0 && aboveMax(shockPrices(deployment, snapshot.prices, upEnd))) upEnd = Math.trunc(upEnd / 2);
-  const up = upEnd > 0 && at(upEnd) ? search(0, upEnd) : null;
+  const up = upEnd > 0 && at(upEnd) ? Number(lastTrue(0n, BigInt(upEnd), (x) => !at(Number(x))) + 1n) : null;
   return { down, up };
 }
