@@ -249,14 +249,17 @@ async function main(): Promise<number> {
   }
   if (options.keepRunning) {
     cleanup.kept = await keepRunning(protocol, cleanup.node.url);
+    // The keeper goes on liquidating (its state file is kept): a trader's over-levered account is liquidated too.
+    const keptLog = path.join(options.out, `${base}.keeper-kept-running.log`);
+    cleanup.keeper = startKeeperRun(configPath, protocol.keeperPrivateKey, keptLog);
     console.log(
       [
         "",
-        `Kept running: node ${cleanup.node.url}, RFQ maker ${cleanup.kept.maker.url}, deployment file ${cleanup.kept.deploymentFile}.`,
+        `Kept running: node ${cleanup.node.url}, RFQ maker ${cleanup.kept.maker.url}, keeper (log ${keptLog}), deployment file ${cleanup.kept.deploymentFile}.`,
         `Trade as the node's account #${TRADER_ACCOUNT_INDEX} (a public Hardhat test key, local only):`,
         `  export PM_PRIVATE_KEY=${cleanup.kept.traderKey}`,
         "  npm run pm -- faucet 10000 USDC && npm run pm -- deposit 10000 USDC && npm run pm -- trade ETH buy 2 && npm run pm -- account",
-        "Ctrl-C stops the node and the maker.",
+        "Ctrl-C stops the node, the maker and the keeper.",
       ].join("\n"),
     );
     await new Promise<never>(() => {});

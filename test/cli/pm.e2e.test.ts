@@ -119,14 +119,17 @@ describe("cli: npm run pm against a hardhat node", function () {
     ["an unknown command", ["fly"], null, 2, /unknown command/],
     ["no key", ["deposit", "1", "USDC"], {}, 1, /PM_PRIVATE_KEY .* is not set/],
   ];
-  for (const [what, args, envOverride, code, message] of badInput) {
+  // The bad-input runs start together (each CLI process takes seconds to start on a busy machine).
+  let badRuns: Promise<Run[]> | undefined;
+  const badRun = (i: number) => (badRuns ??= Promise.all(badInput.map(([, args, envOverride]) => pm(["--deployment", deploymentPath, ...args], envOverride ?? userEnv)))).then((runs) => runs[i]!);
+  badInput.forEach(([what, , , code, message], i) => {
     it(`${what}: one clear line, exit ${code}, no stack trace`, async () => {
-      const r = await pm(["--deployment", deploymentPath, ...args], envOverride ?? userEnv);
+      const r = await badRun(i);
       expect(r.code).to.equal(code);
       expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
       expect(r.stderr).to.match(message).and.not.match(/\n\s+at /);
     });
-  }
+  });
 
   it("an unreachable RPC: one clear line, exit 1", async () => {
     const port = await freePort();
