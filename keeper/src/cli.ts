@@ -7,16 +7,23 @@
  *
  *   npx tsx keeper/src/cli.ts scan --config keeper.config.json [--limit 20]
  *   npx tsx keeper/src/cli.ts account 0x… --config keeper.config.json
+ *   npx tsx keeper/src/cli.ts unwind --config keeper.config.json --deployment deployments/localhost.json --max-loss-usd 500
  */
 import { Command, InvalidArgumentError } from "commander";
+import { parseUnits } from "viem";
+
+import { connect } from "../../client/src/client.js";
+import { loadDeploymentFile } from "../../client/src/deploymentFile.js";
 
 import { createKeeperClient } from "./client.js";
 import { accountCommand } from "./commands/account.js";
 import { runCommand } from "./commands/run.js";
 import { scanCommand } from "./commands/scan.js";
+import { unwindCommand } from "./commands/unwind.js";
 import { loadConfig } from "./config/loadConfig.js";
-import { KeeperError, redact } from "./errors.js";
+import { ConfigError, KeeperError, redact } from "./errors.js";
 import { createLogger } from "./log.js";
+import { loadSigner } from "./send/loadSigner.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -54,6 +61,27 @@ program
   .action(async (address: string, options: { config: string }) => {
     const { config, logger, client } = await setup(options.config);
     console.log(await accountCommand({ config, client, logger, account: address }));
+  });
+
+program
+  .command("unwind")
+  .description("close the positions taken over in liquidations through the RFQ maker, within a loss limit")
+  .requiredOption("-c, --config <path>", "keeper.config.json (its key is the account unwound)")
+  .requiredOption("--deployment <file>", "deployment file: the settlement contract and the maker's URL")
+  .option("--maker <url>", "the RFQ maker (default: the deployment file's makerUrl)")
+  .requiredOption("--max-loss-usd <usd>", "the most the unwind may lose against the oracle prices, in USD")
+  .option("--dry-run", "quote and report, send nothing")
+  .action(async (options: { config: string; deployment: string; maker?: string; maxLossUsd: string; dryRun?: boolean }) => {
+    const config = loadConfig(options.config);
+    if (config.key === undefined) throw new ConfigError("unwind needs the keeper's signing key.", { metaMessages: ["Set `key` in the config."] });
+    if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(options.maxLossUsd)) throw new ConfigError(`--max-loss-usd "${options.maxLossUsd}" is not a number of USD.`);
+    const file = loadDeploymentFile(options.deployment);
+    const makerUrl = options.maker ?? file.makerUrl;
+    if (makerUrl === undefined) throw new ConfigError("No maker URL.", { metaMessages: ["Pass --maker <url> or set makerUrl in the deployment file."] });
+    const account = await loadSigner({ key: config.key });
+    const pm = await connect({ rpcUrl: config.rpcUrls[0]!, addresses: { vault: config.vault, settlement: file.settlement, fromBlock: BigInt(config.startBlock) }, account });
+    const result = await unwindCommand({ pm, makerUrl, maxLoss: parseUnits(options.maxLossUsd, 18), dryRun: options.dryRun });
+    console.log(result.text);
   });
 
 program

@@ -4,6 +4,7 @@ import { ContractError, quoteFromJson, requestQuote, QuoteRefusedError, type Quo
 import { createLogger } from "../../client/src/log.js";
 import { parseMakerConfig, type MakerConfig } from "../../maker/src/config.js";
 import { startMaker, type RunningMaker } from "../../maker/src/startMaker.js";
+import { unwindCommand } from "../../keeper/src/commands/unwind.js";
 import { startClientEnv, stopAll, WAD, type ClientEnv } from "../client/harness.js";
 
 const MARKET = { BTC: 0, ETH: 1, SOL: 2 } as const;
@@ -129,6 +130,28 @@ describe("maker: the RFQ service against a hardhat node", function () {
     }
     const error = await requestQuote(running.url, { market: 99, side: "buy", size: WAD }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(QuoteRefusedError);
+  });
+
+  it("keeper unwind closes positions through the maker within the loss limit, and skips what would pass it", async () => {
+    // A keeper that took over 1 ETH long and 2 SOL short (here by trading them with the maker).
+    const keeper = await env.trader(20_000);
+    await keeper.pm.deposit({ token: "USDC", amount: USDC(20_000) });
+    await keeper.pm.takeQuote({ quote: await requestQuote(running.url, { market: MARKET.ETH, side: "buy", size: WAD }) });
+    await keeper.pm.takeQuote({ quote: await requestQuote(running.url, { market: MARKET.SOL, side: "sell", size: 2n * WAD }) });
+    // The spread is 20 bps: closing 1 ETH (~2,300 USD) loses ~4.6 USD, closing 2 SOL (~100 USD) ~0.4 USD.
+    const tight = await unwindCommand({ pm: keeper.pm, makerUrl: running.url, maxLoss: WAD });
+    expect(tight.lines.map((l) => [l.market, l.status])).to.deep.equal([
+      ["ETH-PERP", "skipped: loss limit"],
+      ["SOL-PERP", "closed"],
+    ]);
+    expect(tight.totalLoss > 0n && tight.totalLoss <= WAD).to.equal(true);
+    const dry = await unwindCommand({ pm: keeper.pm, makerUrl: running.url, maxLoss: 100n * WAD, dryRun: true });
+    expect(dry.lines.map((l) => [l.market, l.status])).to.deep.equal([["ETH-PERP", "would close"]]);
+    const all = await unwindCommand({ pm: keeper.pm, makerUrl: running.url, maxLoss: 100n * WAD });
+    expect(all.lines.map((l) => l.status)).to.deep.equal(["closed"]);
+    expect(all.text).to.include("total loss");
+    const after = await keeper.pm.getAccount();
+    expect(after.state.positions.every((p) => p === 0n)).to.equal(true);
   });
 
   it("refuses to quote on a stale feed", async () => {
