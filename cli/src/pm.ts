@@ -64,7 +64,7 @@ async function client(withKey: boolean): Promise<PortfolioMarginClient> {
   let account;
   if (withKey) {
     const key: KeySource = o.keystore ? { keystore: { path: o.keystore, passwordEnv: o.passwordEnv } } : { privateKeyEnv: o.keyEnv };
-    account = await loadSigner({ key });
+    account = await loadSigner({ key, settings: { privateKeyEnv: "--key-env", passwordEnv: "--password-env", keystore: "--keystore", path: "--keystore" } });
   }
   return connect({ rpcUrl: o.rpc ?? file.rpcUrl, addresses: file, account });
 }

@@ -18,6 +18,11 @@ export type KeySource = { keystore: { path: string; passwordEnv: string } } | { 
 /** Options of `loadSigner`. */
 export interface LoadSignerParameters {
   key: KeySource;
+  /**
+   * How the settings are named in messages (config fields or command-line options).
+   * @default { privateKeyEnv: "key.privateKeyEnv", passwordEnv: "key.keystore.passwordEnv", keystore: "key.keystore", path: "key.keystore.path" }
+   */
+  settings?: { privateKeyEnv: string; passwordEnv: string; keystore: string; path: string };
   /** Where the environment variables are read. @default process.env */
   env?: NodeJS.ProcessEnv;
 }
@@ -41,13 +46,14 @@ const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
 export async function loadSigner(parameters: LoadSignerParameters): Promise<LoadSignerReturnType> {
   const env = parameters.env ?? process.env;
   const { key } = parameters;
+  const names = parameters.settings ?? { privateKeyEnv: "key.privateKeyEnv", passwordEnv: "key.keystore.passwordEnv", keystore: "key.keystore", path: "key.keystore.path" };
   let privateKey: string;
   if ("privateKeyEnv" in key) {
     const value = env[key.privateKeyEnv];
     registerSecret(value);
     if (value === undefined || value === "") {
-      throw new ConfigError(`The environment variable ${key.privateKeyEnv} (key.privateKeyEnv) is not set.`, {
-        metaMessages: [`Export the private key: export ${key.privateKeyEnv}=0x…, or use a keystore (key.keystore).`],
+      throw new ConfigError(`The environment variable ${key.privateKeyEnv} (${names.privateKeyEnv}) is not set.`, {
+        metaMessages: [`Export the private key: export ${key.privateKeyEnv}=0x…, or use a keystore (${names.keystore}).`],
       });
     }
     privateKey = value.startsWith("0x") ? value : `0x${value}`;
@@ -56,7 +62,7 @@ export async function loadSigner(parameters: LoadSignerParameters): Promise<Load
     const password = env[key.keystore.passwordEnv];
     registerSecret(password);
     if (password === undefined) {
-      throw new ConfigError(`The environment variable ${key.keystore.passwordEnv} (key.keystore.passwordEnv) is not set.`, {
+      throw new ConfigError(`The environment variable ${key.keystore.passwordEnv} (${names.passwordEnv}) is not set.`, {
         metaMessages: ["Export the keystore's password in that variable."],
       });
     }
@@ -64,7 +70,7 @@ export async function loadSigner(parameters: LoadSignerParameters): Promise<Load
     try {
       json = readFileSync(key.keystore.path, "utf8");
     } catch (cause) {
-      throw new ConfigError(`Cannot read the keystore ${key.keystore.path}.`, { cause, metaMessages: ["Check key.keystore.path."] });
+      throw new ConfigError(`Cannot read the keystore ${key.keystore.path}.`, { cause, metaMessages: [`Check ${names.path}.`] });
     }
     try {
       privateKey = (await Wallet.fromEncryptedJson(json, password)).privateKey;
