@@ -1,0 +1,29 @@
+/**
+ * Every account's E, MM and IM at the current prices with the twin (`marginRequirement`, the same integers as
+ * the vault), sorted nearest liquidation first: by E / MM ascending, accounts with no requirement last.
+ */
+import type { Address } from "viem";
+
+import { marginRequirement } from "../../../client/src/margin/marginLib.js";
+import type { Book } from "../chain/book.js";
+
+export interface RankedAccount {
+  address: Address;
+  equity: bigint;
+  mm: bigint;
+  im: bigint;
+  /** E / MM as a float (Infinity when MM = 0). */
+  ratio: number;
+}
+
+/** Ranks every account of `book` at WAD `prices` (by asset id). */
+export function rankAccounts(book: Book, prices: bigint[]): RankedAccount[] {
+  const params = book.riskParams();
+  const ranked: RankedAccount[] = [];
+  for (const account of book.accounts.values()) {
+    if (account.cash === 0n && !account.positions.some((x) => x !== 0n) && !account.balances.some((x) => x !== 0n)) continue;
+    const { equity, mm, im } = marginRequirement(book.portfolio(account), params, prices);
+    ranked.push({ address: account.address, equity, mm, im, ratio: mm === 0n ? Infinity : Number((equity * 1_000_000n) / mm) / 1e6 });
+  }
+  return ranked.sort((x, y) => x.ratio - y.ratio);
+}
