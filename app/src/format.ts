@@ -1,10 +1,11 @@
 /** Display helpers: WAD amounts as USD, ratios, sizes. Exact integers stay bigints until they are shown. */
-import { fmtUnits } from "./chain/book.js";
-
 /** A WAD USD amount as "$1,234.56" (truncated to cents). */
 export function usd(wad: bigint, digits = 2): string {
-  const s = fmtUnits(wad, 18, digits);
-  return s.startsWith("-") ? `-$${s.slice(1)}` : `$${s}`;
+  const negative = wad < 0n;
+  const abs = negative ? -wad : wad;
+  const whole = (abs / 10n ** 18n).toLocaleString("en-US");
+  const fraction = digits === 0 ? "" : `.${(abs % 10n ** 18n).toString().padStart(18, "0").slice(0, digits)}`;
+  return `${negative ? "-" : ""}$${whole}${fraction}`;
 }
 
 /** A WAD USD amount as a float (for charts and colours only, never for figures shown as exact). */

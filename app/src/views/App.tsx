@@ -116,7 +116,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
               {devs.length > 0 && (
                 <select onChange={(e) => pickDev((e.currentTarget as HTMLSelectElement).value)} data-testid="dev-account">
                   <option value="">dev account…</option>
-                  {devs.map((d, i) => <option key={d} value={d}>#{i} {d.slice(0, 10)}…</option>)}
+                  {devs.map((d, i) => <option key={d} value={getAddress(d)}>#{i} {getAddress(d).slice(0, 10)}…</option>)}
                 </select>
               )}
             </>

@@ -142,9 +142,9 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, worstMoves, onOp
         <h2>Insurance fund and bad debt</h2>
         <table class="kv">
           <tbody>
-            <tr><td>fund</td><td class="mono">{book.fund ?? "none"}</td></tr>
+            <tr><td>fund (ERC-4626)</td><td class="mono num" title={book.fund ?? ""}>{book.fund ? shortAddress(book.fund) : "none"}</td></tr>
             {fund && <tr><td>assets</td><td class="num">{fmtUnits(fund.totalAssets, fund.decimals, 2)}</td></tr>}
-            {fund && <tr><td>share price</td><td class="num">{fund.totalSupply === 0n ? "1" : fmtUnits((fund.totalAssets * 10n ** 18n) / fund.totalSupply, 18, 6)} (assets per share)</td></tr>}
+            {fund && <tr><td>share price (assets per share)</td><td class="num">{fund.totalSupply === 0n ? "1" : fmtUnits((fund.totalAssets * 10n ** 18n) / fund.totalSupply, 18, 6)}</td></tr>}
             <tr><td>unbacked bad debt</td><td class={`num ${book.badDebt > 0n ? "bad" : ""}`} data-testid="bad-debt">{usd(book.badDebt)}</td></tr>
           </tbody>
         </table>
