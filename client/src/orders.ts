@@ -19,3 +19,8 @@ export const ORDER_TYPES = {
     { name: "expiry", type: "uint256" },
   ],
 };
+
+/** The EIP-712 domain of a TradeSettlement contract (`EIP712("PortfolioMargin TradeSettlement", "1")`). */
+export function orderDomain(chainId: number | bigint, settlement: string) {
+  return { name: "PortfolioMargin TradeSettlement", version: "1", chainId: BigInt(chainId), verifyingContract: settlement as `0x${string}` } as const;
+}
