@@ -21,7 +21,7 @@ async function main(): Promise<void> {
         config={config}
         chain={chain}
         publicClient={publicClient}
-        subscribe={(onUpdate, onError) => startSync({ client: publicClient, vault: config.vault, startBlock: config.startBlock, onUpdate, onError })}
+        subscribe={(onUpdate, onError) => startSync({ client: publicClient, vault: config.vault, settlement: config.settlement, chainId, startBlock: config.startBlock, onUpdate, onError })}
       />,
       root,
     );

@@ -3,11 +3,11 @@
  * rebuilt from the vault's events exactly as the keeper's store does, but in memory. Each new block applies only
  * its own logs, so the page never re-reads every account; a price move re-evaluates every account with the twin.
  */
-import { getAddress, parseEventLogs, type Address, type Hex, type Log } from "viem";
+import { getAddress, keccak256, parseAbi, parseEventLogs, toHex, type Address, type Hex, type Log } from "viem";
 
 import { eventsAbi } from "../../../client/src/abi/generated.js";
-import { pairIndex, type Portfolio, type RiskParams } from "../../../client/src/margin/marginLib.js";
-import { portfolioOf, type AccountState } from "../risk/whatIf.js";
+import { pairIndex, type RiskParams } from "../../../client/src/margin/marginLib.js";
+import type { AccountState } from "../../../client/src/risk.js";
 
 export interface AssetInfo {
   id: number;
@@ -38,7 +38,7 @@ export interface MarketInfo {
   openInterest: bigint;
 }
 
-/** What the vault stores for one account: cash, balances (token units) by collateral id, signed WAD sizes by market id. */
+/** What the vault stores for one account: cash, balances (token units) by collateral id, signed WAD positions by market id (sparse). */
 export interface AccountRecord extends AccountState {
   address: Address;
 }
@@ -64,6 +64,9 @@ export interface LiquidationEntry {
 
 type Parsed = ReturnType<typeof parseEventLogs<typeof eventsAbi>>[number];
 
+const ROLE_EVENTS = parseAbi(["event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)", "event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender)"]);
+const SETTLER_ROLE = keccak256(toHex("SETTLER_ROLE"));
+
 const HISTORY_LIMIT = 200;
 const LIQUIDATION_LIMIT = 100;
 
@@ -74,6 +77,8 @@ export class Book {
   readonly markets: MarketInfo[] = [];
   readonly rho = new Map<string, bigint>();
   imFactor = 0n;
+  /** The trade settlement contract: the holder of the vault's SETTLER_ROLE. */
+  settlement: Address | null = null;
   fund: Address | null = null;
   /** Unbacked bad debt (WAD USD), from the last BadDebtSettled / BadDebtRepaid. */
   badDebt = 0n;
@@ -95,11 +100,6 @@ export class Book {
     const rho = new Array<bigint>((n * (n - 1)) / 2).fill(0n);
     for (let b = 1; b < n; b++) for (let a = 0; a < b; a++) rho[pairIndex(a, b)] = this.rho.get(`${a},${b}`) ?? 0n;
     return { scan: this.assets.map((a) => a.scan), rho, imFactor: this.imFactor };
-  }
-
-  /** The twin's portfolio of an account, as `MarginVault._load` builds it (balances normalised to WAD). */
-  portfolio(account: AccountRecord): Portfolio {
-    return portfolioOf(this, account);
   }
 
   account(address: Address): AccountRecord {
@@ -126,6 +126,11 @@ export class Book {
   apply(logs: readonly Log[]): { touched: Set<Address>; configChanged: boolean } {
     const touched = new Set<Address>();
     let configChanged = false;
+    for (const role of parseEventLogs({ abi: ROLE_EVENTS, logs: logs as Log[] })) {
+      if (role.args.role !== SETTLER_ROLE) continue;
+      if (role.eventName === "RoleGranted") this.settlement = getAddress(role.args.account);
+      else if (this.settlement === getAddress(role.args.account)) this.settlement = null;
+    }
     for (const event of parseEventLogs({ abi: eventsAbi, logs: logs as Log[], strict: true })) {
       configChanged = this.#applyOne(event, touched) || configChanged;
       if (event.blockNumber !== null) this.block = Math.max(this.block, Number(event.blockNumber));

@@ -3,10 +3,12 @@
  * block (viem's `watchBlocks`), only that block's logs and the oracle prices. A block that does not extend the last
  * one seen (a reorg) rebuilds the book from the deployment block.
  */
-import { erc20Abi, formatLog, numberToHex, type Address, type Hash, type PublicClient } from "viem";
+import { erc20Abi, formatLog, zeroAddress, numberToHex, type Address, type Hash, type PublicClient } from "viem";
 
-import { insuranceFundAbi, marginVaultAbi } from "../../../client/src/abi/generated.js";
+import { aggregatorV3Abi, insuranceFundAbi, marginVaultAbi } from "../../../client/src/abi/generated.js";
+import type { Deployment } from "../../../client/src/deployment.js";
 import { Book } from "./book.js";
+import { toDeployment } from "./deployment.js";
 
 /** The insurance fund as the page shows it. */
 export interface FundState {
@@ -20,6 +22,8 @@ export interface FundState {
 /** What the page knows at one block. */
 export interface ChainSnapshot {
   book: Book;
+  /** The book as the typed client's `Deployment` (for its risk views). */
+  deployment: Deployment;
   block: number;
   /** Block timestamp (s). */
   timestamp: number;
@@ -34,6 +38,9 @@ export interface ChainSnapshot {
 export interface StartSyncParameters {
   client: PublicClient;
   vault: Address;
+  /** The trade settlement contract; found from the vault's SETTLER_ROLE grant when null. */
+  settlement: Address | null;
+  chainId: number;
   startBlock: number;
   /** Blocks per eth_getLogs request of the backfill. @default 5000 */
   chunkSize?: number;
@@ -47,12 +54,14 @@ export interface StartSyncParameters {
  * @returns A function that stops it.
  */
 export function startSync(parameters: StartSyncParameters): () => void {
-  const { client, vault, startBlock, onUpdate, onError } = parameters;
+  const { client, vault, settlement, chainId, startBlock, onUpdate, onError } = parameters;
   const chunkSize = parameters.chunkSize ?? 5000;
   let book = new Book();
   let synced = startBlock - 1;
   let lastHash: Hash | null = null;
   const symbols = new Map<Address, string>();
+  /** Feed decimals by feed address: the vault caches them when a feed is set, the logs do not carry them. */
+  const feedDecimals = new Map<Address, number>();
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
@@ -84,10 +93,14 @@ export function startSync(parameters: StartSyncParameters): () => void {
     return { address, totalAssets: totalAssets as bigint, totalSupply: totalSupply as bigint, decimals: Number(decimals) };
   }
 
-  async function readSymbols(): Promise<void> {
+  async function readListingExtras(): Promise<void> {
     for (const c of book.collaterals) {
       if (c === undefined || symbols.has(c.token)) continue;
       symbols.set(c.token, await client.readContract({ address: c.token, abi: erc20Abi, functionName: "symbol" }).catch(() => book.collateralLabel(c)));
+    }
+    for (const a of book.assets) {
+      if (a === undefined || feedDecimals.has(a.feed)) continue;
+      feedDecimals.set(a.feed, await client.readContract({ address: a.feed, abi: aggregatorV3Abi, functionName: "decimals" }));
     }
   }
 
@@ -103,9 +116,10 @@ export function startSync(parameters: StartSyncParameters): () => void {
     synced = number;
     lastHash = head.hash;
     book.block = number;
-    await readSymbols();
+    await readListingExtras();
     const [{ prices, priceError }, fund] = await Promise.all([readPrices(head.number), readFund(head.number).catch(() => null)]);
-    if (!stopped) onUpdate({ book, block: number, timestamp: Number(head.timestamp), prices, priceError, fund, symbols });
+    const deployment = toDeployment(book, { chainId, vault, settlement: settlement ?? book.settlement ?? zeroAddress, startBlock, symbols, feedDecimals: book.assets.map((a) => feedDecimals.get(a.feed) ?? 18) });
+    if (!stopped) onUpdate({ book, deployment, block: number, timestamp: Number(head.timestamp), prices, priceError, fund, symbols });
   }
 
   const queue = (head: Parameters<typeof advance>[0]) => {

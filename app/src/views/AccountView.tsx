@@ -4,7 +4,10 @@ import type { Address } from "viem";
 import { fmtSigned, fmtUnits, shortAddress } from "../chain/book.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import { healthClass, ratio, toFloat, usd } from "../format.js";
-import { whatIf, type WhatIfResult } from "../risk/whatIf.js";
+import { liquidationPrices, maxWithdrawable, shockToMaintenance, type AccountSnapshot } from "../../../client/src/risk.js";
+import { accountSnapshot } from "../chain/deployment.js";
+import { simulate, type WhatIfResult } from "../risk/whatIf.js";
+import { mulDown } from "../../../client/src/margin/mathLib.js";
 import { Chart } from "./Chart.js";
 
 export interface AccountViewProps {
@@ -38,22 +41,63 @@ export function Gauge({ r }: { r: number }) {
 
 /** The account's current figures (no edit), by the twin. */
 export function currentRisk(snapshot: ChainSnapshot, address: Address): WhatIfResult | null {
-  const { book, prices } = snapshot;
-  if (prices === null) return null;
-  const record = book.accounts.get(address) ?? { address, cash: 0n, balances: [], positions: [] };
-  return whatIf(book, book.riskParams(), prices, record, {});
+  if (snapshot.prices === null) return null;
+  return simulate(accountSnapshot(snapshot.deployment, snapshot.book, address, snapshot.prices));
+}
+
+/** A client view that throws when it has no answer (e.g. liquidation prices of an account already under MM). */
+function attempt<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function LiquidationPanel({ account, symbol }: { account: AccountSnapshot; symbol: (a: number) => string }) {
+  const touched = account.deployment.assets.filter((a) => a.id !== 0 && ((simulate(account).after.margin.touched >> BigInt(a.id)) & 1n) === 1n);
+  const shock = attempt(() => shockToMaintenance(account));
+  const bps = (x: number | null) => (x === null ? "none" : `${x > 0 ? "+" : ""}${(x / 100).toFixed(2)}%`);
+  return (
+    <section class="card">
+      <h2>Liquidation prices <span class="muted">(one asset moves, the others fixed)</span></h2>
+      <table data-testid="liquidation-prices">
+        <thead><tr><th>asset</th><th class="num">price now</th><th class="num">falls to</th><th class="num">rises to</th></tr></thead>
+        <tbody>
+          {touched.map((a) => {
+            const lp = attempt(() => liquidationPrices(account, a.id));
+            return (
+              <tr key={a.id}>
+                <td>{symbol(a.id)}</td>
+                <td class="num">{usd(account.prices[a.id] ?? 0n, 4)}</td>
+                {typeof lp === "string" ? <td colSpan={2} class="bad">{lp}</td> : (
+                  <>
+                    <td class="num">{lp.down === null ? "never" : usd(lp.down, 4)}</td>
+                    <td class="num">{lp.up === null ? "never" : usd(lp.up, 4)}</td>
+                  </>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p class="muted">{typeof shock === "string" ? shock : `Every asset together reaches MM at ${bps(shock.down)} (down) or ${bps(shock.up)} (up).`}</p>
+    </section>
+  );
 }
 
 export function AccountView({ snapshot, address, series }: AccountViewProps) {
   const { book, prices } = snapshot;
   const record = book.accounts.get(address);
-  const risk = currentRisk(snapshot, address);
-  if (risk === null || prices === null) return <section class="card"><h2>Account</h2><p class="bad">No usable prices: {snapshot.priceError}</p></section>;
-  const m = risk.margin;
+  if (prices === null) return <section class="card"><h2>Account</h2><p class="bad">No usable prices: {snapshot.priceError}</p></section>;
+  const account = accountSnapshot(snapshot.deployment, book, address, prices);
+  const risk = simulate(account);
+  const m = risk.after.margin;
   const r = m.maintenanceMargin === 0n ? Infinity : Number((m.equity * 1_000_000n) / m.maintenanceMargin) / 1e6;
   const symbol = (a: number) => book.assets[a]?.symbol ?? `#${a}`;
   const history = book.history.get(address) ?? [];
-  const perpPnl = (record?.cash ?? 0n) + (record?.positions ?? []).reduce((s, size, id) => s + (size * (prices[book.markets[id]?.asset ?? 0] ?? 0n)) / 10n ** 18n, 0n);
+  const notional = (id: number, size: bigint) => mulDown(size, prices[book.markets[id]?.asset ?? 0] ?? 0n);
+  const perpPnl = (record?.cash ?? 0n) + (record?.positions ?? []).reduce((s, size, id) => s + notional(id, size), 0n);
 
   return (
     <div class="grid" data-testid="account-view">
@@ -63,7 +107,7 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
           <Figure label="Equity E" wei={m.equity} testId="equity" />
           <Figure label="Maintenance margin MM" wei={m.maintenanceMargin} testId="mm" />
           <Figure label="Initial margin IM" wei={m.initialMargin} testId="im" />
-          <Figure label="Free collateral E − IM" wei={m.equity - m.initialMargin} testId="free" cls={m.equity < m.initialMargin ? "bad" : ""} />
+          <Figure label="Free collateral E − IM" wei={risk.after.freeCollateral} testId="free" cls={risk.after.freeCollateral < 0n ? "bad" : ""} />
           <div class="figure">
             <div class="label">Health E / MM</div>
             <div class={`value ${healthClass(r)}`} data-testid="health">{ratio(r)}</div>
@@ -82,10 +126,10 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
           <thead><tr><th>correlation regime</th><th class="num">K</th><th /></tr></thead>
           <tbody>
             {(["low", "medium", "high"] as const).map((g) => (
-              <tr key={g} class={risk.binding === g ? "binding" : ""}>
+              <tr key={g} class={risk.after.regimes.binding === g ? "binding" : ""}>
                 <td>{g}</td>
                 <td class="num">{usd(g === "low" ? m.kLow : g === "medium" ? m.kMedium : m.kHigh)}</td>
-                <td>{risk.binding === g ? "binds" : ""}</td>
+                <td>{risk.after.regimes.binding === g ? "binds" : ""}</td>
               </tr>
             ))}
             <tr><td>add-ons (k, haircuts)</td><td class="num">{usd(m.addOns)}</td><td /></tr>
@@ -122,7 +166,7 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
               <tr key={id}>
                 <td>{book.marketLabel(id)}</td>
                 <td class={`num ${size < 0n ? "short" : "long"}`}>{fmtSigned(size)}</td>
-                <td class="num">{usd((size * (prices[book.markets[id]?.asset ?? 0] ?? 0n)) / 10n ** 18n)}</td>
+                <td class="num">{usd(notional(id, size))}</td>
               </tr>
             ))}
             <tr><td>settled cash</td><td /><td class="num">{usd(record?.cash ?? 0n)}</td></tr>
@@ -134,7 +178,7 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
       <section class="card">
         <h2>Collateral</h2>
         <table>
-          <thead><tr><th>token</th><th class="num">balance</th><th class="num">value</th><th class="num">haircut</th></tr></thead>
+          <thead><tr><th>token</th><th class="num">balance</th><th class="num">value</th><th class="num">haircut</th><th class="num">max withdrawable</th></tr></thead>
           <tbody>
             {book.collaterals.map((c) => {
               const units = record?.balances[c.id] ?? 0n;
@@ -145,12 +189,15 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
                   <td class="num">{fmtUnits(units, c.decimals)}</td>
                   <td class="num">{usd((units * 10n ** BigInt(18 - c.decimals) * (prices[c.asset] ?? 0n)) / 10n ** 18n)}</td>
                   <td class="num">{(toFloat(c.haircut) * 100).toFixed(1)}%</td>
+                  <td class="num" data-testid={`max-withdraw-${c.id}`}>{fmtUnits(maxWithdrawable(account, c.id), c.decimals)}</td>
                 </tr>
               );
             })}
           </tbody>
         </table>
       </section>
+
+      <LiquidationPanel account={account} symbol={symbol} />
 
       <section class="card wide">
         <Chart

@@ -2,19 +2,21 @@
 import { useState } from "preact/hooks";
 import type { Address } from "viem";
 
-import { ActionError, deposit, withdraw, type WriteContext } from "../actions.js";
+import type { PortfolioMarginClient } from "../../../client/src/client.js";
+import { describeFailure } from "../actions.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import { parseUnits } from "../format.js";
 
-export function ActionsPanel({ snapshot, ctx, viewed }: { snapshot: ChainSnapshot; ctx: WriteContext | null; viewed: Address }) {
+export function ActionsPanel({ snapshot, pm, viewed }: { snapshot: ChainSnapshot; pm: PortfolioMarginClient | null; viewed: Address }) {
   const { book } = snapshot;
   const [token, setToken] = useState(0);
   const [amount, setAmount] = useState("");
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
-  if (ctx === null) return <section class="card"><h2>Actions</h2><p class="muted">Read-only: connect a wallet (or pick a dev account on a local node) to deposit, withdraw or trade.</p></section>;
-  if (ctx.signer.account.toLowerCase() !== viewed.toLowerCase()) return <section class="card"><h2>Actions</h2><p class="muted">You are viewing another account; actions act on your own ({ctx.signer.account}). <a href={`#/account/${ctx.signer.account}`}>Open it</a>.</p></section>;
+  if (pm === null) return <section class="card"><h2>Actions</h2><p class="muted">Read-only: connect a wallet (or pick a dev account on a local node) to deposit, withdraw or trade.</p></section>;
+  const own = pm.address;
+  if (own.toLowerCase() !== viewed.toLowerCase()) return <section class="card"><h2>Actions</h2><p class="muted">You are viewing another account; actions act on your own ({own}). <a href={`#/account/${own}`}>Open it</a>.</p></section>;
 
   const c = book.collaterals[token];
   const run = async (what: "deposit" | "withdraw") => {
@@ -24,10 +26,10 @@ export function ActionsPanel({ snapshot, ctx, viewed }: { snapshot: ChainSnapsho
     setBusy(true);
     setMessage(null);
     try {
-      const hash = await (what === "deposit" ? deposit : withdraw)(ctx, c.token, units);
-      setMessage({ ok: true, text: `${what} confirmed: ${hash}` });
+      const receipt = await (what === "deposit" ? pm.deposit({ token: c.token, amount: units }) : pm.withdraw({ token: c.token, amount: units }));
+      setMessage({ ok: true, text: `${what} confirmed in block ${receipt.blockNumber}: ${receipt.transactionHash}` });
     } catch (error) {
-      setMessage({ ok: false, text: error instanceof ActionError ? error.message : String(error) });
+      setMessage({ ok: false, text: describeFailure(error) });
     } finally {
       setBusy(false);
     }

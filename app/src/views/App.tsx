@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { getAddress, isAddress, type Address, type Chain, type PublicClient } from "viem";
 
-import type { WriteContext } from "../actions.js";
+import { writeClient } from "../actions.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import type { AppConfig } from "../config.js";
 import { MOVES_1D, MOVES_3D } from "../risk/priceData.js";
@@ -57,7 +57,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
   const ranked: RankedAccount[] = useMemo(() => {
     if (snapshot?.prices == null) return [];
     const started = performance.now();
-    const out = rankAccounts(snapshot.book, snapshot.prices);
+    const out = rankAccounts(snapshot.book, snapshot.deployment, snapshot.prices);
     recordTiming("rankAccounts", performance.now() - started);
     return out;
   }, [snapshot]);
@@ -75,14 +75,15 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
     const push = (xs: number[], x: number) => [...xs.slice(-SERIES_LENGTH + 1), x];
     next.set(viewed, {
       blocks: push(s.blocks, snapshot.block),
-      equity: push(s.equity, Number(risk.margin.equity) / 1e18),
+      equity: push(s.equity, Number(risk.after.equity) / 1e18),
       mm: push(s.mm, Number(risk.maintenanceMargin) / 1e18),
       im: push(s.im, Number(risk.initialMargin) / 1e18),
     });
     setSeries(next);
   }, [snapshot, viewed]);
 
-  const ctx: WriteContext | null = signer && publicClient ? { publicClient, signer, chain, vault: config.vault } : null;
+  const settlement = config.settlement ?? snapshot?.book.settlement ?? null;
+  const pm = useMemo(() => (signer && publicClient && settlement ? writeClient(publicClient, signer, config.vault, settlement) : null), [signer, publicClient, settlement]);
 
   const pickDev = (value: string) => {
     if (value === "") return setSigner(null);
@@ -135,7 +136,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
           <>
             <AccountView snapshot={snapshot} address={viewed} series={series.get(viewed) ?? { blocks: [], equity: [], mm: [], im: [] }} />
             <div class="grid">
-              <ActionsPanel snapshot={snapshot} ctx={ctx} viewed={viewed} />
+              <ActionsPanel snapshot={snapshot} pm={pm} viewed={viewed} />
               <WhatIfPanel snapshot={snapshot} address={viewed} />
               <StressPanel snapshot={snapshot} address={viewed} />
             </div>

@@ -1,6 +1,7 @@
 /** The operator's and auditor's view: accounts nearest liquidation, open interest vs caps, fund, bad debt, liquidations, keeper. */
 import { useEffect, useMemo, useState } from "preact/hooks";
 
+import { toPortfolio } from "../../../client/src/risk.js";
 import { fmtUnits, shortAddress } from "../chain/book.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import { healthClass, pct, ratio, usd } from "../format.js";
@@ -63,8 +64,8 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, worstMoves, onOp
   const symbols = book.assets.map((a) => a.symbol);
   const runStress = () => {
     if (prices === null) return;
-    const params = book.riskParams();
-    const portfolios = [...book.accounts.values()].map((a) => book.portfolio(a));
+    const params = snapshot.deployment.risk;
+    const portfolios = [...book.accounts.values()].map((a) => toPortfolio(snapshot.deployment, a));
     const worst = (moves: HistoricalMove[]) =>
       moves.reduce<HistoricalMove | null>((w, m) => {
         const avg = [...m.moves.values()].reduce((s, x) => s + x, 0);

@@ -7,6 +7,7 @@ import { pct, usd } from "../format.js";
 import { MOVES_1D, MOVES_3D } from "../risk/priceData.js";
 import { GRID_SHOCKS, historicalStress, movedPrices, riskScore, stressGrid, type HistoricalOutcome } from "../risk/stress.js";
 import { accountMargin } from "../../../client/src/margin/marginLib.js";
+import { toPortfolio } from "../../../client/src/risk.js";
 import { Chart } from "./Chart.js";
 
 const CURVE = Array.from({ length: 41 }, (_, i) => -0.4 + i * 0.02);
@@ -31,8 +32,8 @@ export function StressPanel({ snapshot, address }: { snapshot: ChainSnapshot; ad
     if (prices === null) return null;
     const record = book.accounts.get(address);
     if (record === undefined) return null;
-    const p = book.portfolio(record);
-    const params = book.riskParams();
+    const p = toPortfolio(snapshot.deployment, record);
+    const params = snapshot.deployment.risk;
     const symbols = book.assets.map((a) => a.symbol);
     const m = accountMargin(p, params, prices);
     const touched = book.assets.map((a) => a.id).filter((a) => ((m.touched >> BigInt(a)) & 1n) === 1n);

@@ -5,7 +5,8 @@ import type { Address } from "viem";
 import { fmtUnits } from "../chain/book.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import { healthClass, parseUnits, ratio, usd } from "../format.js";
-import { whatIf, type Regime, type WhatIfEdits, type WhatIfResult } from "../risk/whatIf.js";
+import { accountSnapshot } from "../chain/deployment.js";
+import { simulate, type Regime, type WhatIfEdits, type WhatIfResult } from "../risk/whatIf.js";
 import { recordEditToFrame, recordTiming } from "../timing.js";
 
 export interface WhatIfPanelProps {
@@ -44,18 +45,17 @@ export function WhatIfPanel({ snapshot, address }: WhatIfPanelProps) {
     return { edits: e, invalid: new Set(bad) };
   }, [texts, shock, regime, book]);
 
-  const result = useMemo((): { before: WhatIfResult; after: WhatIfResult } | { error: string } | null => {
+  const result = useMemo((): WhatIfResult | { error: string } | null => {
     if (prices === null) return null;
     const started = performance.now();
     try {
-      const params = book.riskParams();
-      const out = { before: whatIf(book, params, prices, record, {}), after: whatIf(book, params, prices, record, edits) };
+      const out = simulate(accountSnapshot(snapshot.deployment, book, address, prices), edits);
       recordTiming("whatIfCompute", performance.now() - started);
       return out;
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     }
-  }, [edits, prices, record, book, snapshot.block]);
+  }, [edits, snapshot, address]);
 
   useLayoutEffect(recordEditToFrame);
 
@@ -103,13 +103,14 @@ export function WhatIfPanel({ snapshot, address }: WhatIfPanelProps) {
         </div>
         <div class="whatif-out">
           {result === null ? <p class="bad">No usable prices.</p> : "error" in result ? <p class="bad">{result.error}</p> : (() => {
-            const { before, after } = result;
+            const { before } = result;
+            const after = { ...result, margin: result.after.margin, binding: result.after.regimes.binding };
             const r = after.maintenanceMargin === 0n ? Infinity : Number((after.margin.equity * 1_000_000n) / after.maintenanceMargin) / 1e6;
             return (
               <>
                 <table class="kv">
                   <tbody>
-                    <tr><td>E</td><td class="num" data-testid="whatif-equity" data-wei={after.margin.equity.toString()}>{usd(after.margin.equity)}{delta(before.margin.equity, after.margin.equity)}</td></tr>
+                    <tr><td>E</td><td class="num" data-testid="whatif-equity" data-wei={after.margin.equity.toString()}>{usd(after.margin.equity)}{delta(before.equity, after.margin.equity)}</td></tr>
                     <tr><td>MM</td><td class="num" data-testid="whatif-mm" data-wei={after.maintenanceMargin.toString()}>{usd(after.maintenanceMargin)}{delta(before.maintenanceMargin, after.maintenanceMargin)}</td></tr>
                     <tr><td>IM</td><td class="num" data-testid="whatif-im" data-wei={after.initialMargin.toString()}>{usd(after.initialMargin)}{delta(before.initialMargin, after.initialMargin)}</td></tr>
                     <tr><td>E / MM</td><td class={`num ${healthClass(r)}`}>{ratio(r)}</td></tr>
@@ -120,10 +121,10 @@ export function WhatIfPanel({ snapshot, address }: WhatIfPanelProps) {
                   {after.margin.equity < after.maintenanceMargin ? "Liquidatable after this change." : after.margin.equity < after.initialMargin ? "Below IM: the vault would refuse a trade or withdrawal that ends here." : "Above IM: the vault accepts this state."}
                 </p>
                 <table>
-                  <thead><tr><th>asset</th><th class="num">exposure</th><th class="num">WS</th><th class="num">share of K</th><th class="num">add-ons</th></tr></thead>
+                  <thead><tr><th>asset</th><th class="num">exposure</th><th class="num">WS</th><th class="num">share of K</th></tr></thead>
                   <tbody>
                     {after.contributions.map((c) => (
-                      <tr key={c.asset}><td>{symbol(c.asset)}</td><td class="num">{usd(c.exposure, 0)}</td><td class="num">{usd(c.weightedSensitivity, 0)}</td><td class="num">${c.kShare.toLocaleString("en-US", { maximumFractionDigits: 0 })}</td><td class="num">{usd(c.addOns, 0)}</td></tr>
+                      <tr key={c.asset}><td>{symbol(c.asset)}</td><td class="num">{usd(c.exposure, 0)}</td><td class="num">{usd(c.weightedSensitivity, 0)}</td><td class="num">${c.kShare.toLocaleString("en-US", { maximumFractionDigits: 0 })}</td></tr>
                     ))}
                   </tbody>
                 </table>
