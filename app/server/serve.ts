@@ -28,6 +28,8 @@ export interface ServeAppParameters {
   port?: number;
   /** Block polling interval of the page (ms). @default 500 */
   pollingIntervalMs?: number;
+  /** `npm run bench` only: a synthetic book (`BookStateJson` as text) served as /bench.json instead of a chain. */
+  benchState?: string;
 }
 
 /** A running server. */
@@ -65,11 +67,16 @@ export async function serveApp(parameters: ServeAppParameters): Promise<AppServe
     keeperMetrics: Boolean(parameters.keeperMetricsUrl),
     makerUrl: parameters.makerUrl ?? null,
     pollingIntervalMs: parameters.pollingIntervalMs ?? 500,
+    bench: parameters.benchState !== undefined,
   };
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/config.json") {
       res.writeHead(200, { "content-type": TYPES[".json"]!, "cache-control": "no-store" }).end(JSON.stringify(config));
+      return;
+    }
+    if (url.pathname === "/bench.json" && parameters.benchState !== undefined) {
+      res.writeHead(200, { "content-type": TYPES[".json"]! }).end(parameters.benchState);
       return;
     }
     if (url.pathname === "/keeper-metrics") {

@@ -14,6 +14,8 @@ export interface AppConfig {
   makerUrl: string | null;
   /** Block polling interval (ms) for http endpoints. */
   pollingIntervalMs: number;
+  /** `npm run bench`: no chain, a synthetic book from /bench.json. */
+  bench?: boolean;
 }
 
 /** Reads /config.json; throws a sentence saying what to run when it is missing. */

@@ -17,3 +17,9 @@ export function recordEditToFrame(): void {
   w.__pmEditAt = undefined;
   requestAnimationFrame(() => recordTiming("whatIfEdit", performance.now() - at));
 }
+
+/** Records, once, the time since navigation start at the frame after the first render of a view. */
+export function recordFirstRender(name: string): void {
+  if (timings[name] !== undefined) return;
+  requestAnimationFrame(() => recordTiming(name, performance.now()));
+}

@@ -298,3 +298,36 @@ export function fmtUnits(value: bigint, decimals: number, digits = 4): string {
 export function fmtSigned(value: bigint): string {
   return `${value > 0n ? "+" : ""}${fmtUnits(value, 18)}`;
 }
+
+/** A book as JSON (integers as decimal strings): a synthetic book for `npm run bench`, served as /bench.json. */
+export interface BookStateJson {
+  assets: { symbol: string; scan: string; maxPrice: string }[];
+  /** Medium correlations as [a, b, rho]. */
+  rho: [number, number, string][];
+  imFactor: string;
+  collaterals: { token: Address; symbol: string; asset: number; decimals: number; haircut: string }[];
+  markets: { asset: number; k: string; openInterestCap: string }[];
+  /** WAD prices by asset id. */
+  prices: string[];
+  accounts: { address: Address; cash: string; balances: string[]; positions: string[] }[];
+}
+
+/** Builds a book from its JSON state (no events: the bench's synthetic book). */
+export function bookFromState(state: BookStateJson): Book {
+  const book = new Book();
+  const zero = "0x0000000000000000000000000000000000000000" as Address;
+  state.assets.forEach((a, id) => book.assets.push({ id, symbol: a.symbol, feed: zero, scan: BigInt(a.scan), heartbeat: 3600n, maxPrice: BigInt(a.maxPrice) }));
+  for (const [a, b, rho] of state.rho) book.rho.set(`${Math.min(a, b)},${Math.max(a, b)}`, BigInt(rho));
+  book.imFactor = BigInt(state.imFactor);
+  state.collaterals.forEach((c, id) => book.collaterals.push({ id, token: c.token, asset: c.asset, decimals: c.decimals, haircut: BigInt(c.haircut), depositCap: 0n, total: 0n }));
+  state.markets.forEach((m, id) => book.markets.push({ id, asset: m.asset, k: BigInt(m.k), openInterestCap: BigInt(m.openInterestCap), openInterest: 0n }));
+  for (const a of state.accounts) {
+    const record = book.account(a.address);
+    record.cash = BigInt(a.cash);
+    record.balances = a.balances.map(BigInt);
+    record.positions = a.positions.map(BigInt);
+    record.positions.forEach((size, id) => size > 0n && (book.markets[id]!.openInterest += size));
+  }
+  book.block = 0;
+  return book;
+}

@@ -5,7 +5,6 @@ import { getAddress, isAddress, type Address, type Chain, type PublicClient } fr
 import { writeClient } from "../actions.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import type { AppConfig } from "../config.js";
-import { MOVES_1D, MOVES_3D } from "../risk/priceData.js";
 import { rankAccounts, type RankedAccount } from "../risk/ranking.js";
 import { recordTiming } from "../timing.js";
 import { connectWallet, devAccounts, devSigner, discoverWallets, type Signer, type WalletInfo } from "../wallet.js";
@@ -51,7 +50,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
   }, []);
   useEffect(() => discoverWallets(setWallets), []);
   useEffect(() => {
-    if (chain.id === 31337 || chain.id === 1337) void devAccounts(config.rpcUrl).then(setDevs).catch(() => setDevs([]));
+    if (!config.bench && (chain.id === 31337 || chain.id === 1337)) void devAccounts(config.rpcUrl).then(setDevs).catch(() => setDevs([]));
   }, [chain.id]);
 
   const ranked: RankedAccount[] = useMemo(() => {
@@ -129,7 +128,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
       {snapshot?.priceError && <div class="banner bad">Oracle: {snapshot.priceError}</div>}
       <main>
         {snapshot === null ? <p class="muted">Reading the vault's events…</p> : route.view === "protocol" ? (
-          <ProtocolView snapshot={snapshot} ranked={ranked} keeperMetrics={config.keeperMetrics} worstMoves={{ d1: MOVES_1D, d3: MOVES_3D }} onOpen={() => undefined} />
+          <ProtocolView snapshot={snapshot} ranked={ranked} keeperMetrics={config.keeperMetrics} onOpen={() => undefined} />
         ) : viewed === null ? (
           <p class="muted">Enter an address above, pick an account in the protocol view, or connect a wallet.</p>
         ) : (

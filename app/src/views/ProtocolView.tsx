@@ -1,5 +1,5 @@
 /** The operator's and auditor's view: accounts nearest liquidation, open interest vs caps, fund, bad debt, liquidations, keeper. */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useState } from "preact/hooks";
 
 import { toPortfolio } from "../../../client/src/risk.js";
 import { fmtUnits, shortAddress } from "../chain/book.js";
@@ -7,13 +7,14 @@ import type { ChainSnapshot } from "../chain/sync.js";
 import { healthClass, pct, ratio, usd } from "../format.js";
 import type { RankedAccount } from "../risk/ranking.js";
 import { GRID_SHOCKS, bookOutcome, movedPrices, type BookOutcome, type HistoricalMove } from "../risk/stress.js";
+import { recordFirstRender } from "../timing.js";
+import { historicalMovesOfData } from "../risk/priceData.js";
 import { VirtualList } from "./VirtualList.js";
 
 export interface ProtocolViewProps {
   snapshot: ChainSnapshot;
   ranked: RankedAccount[];
   keeperMetrics: boolean;
-  worstMoves: { d1: HistoricalMove[]; d3: HistoricalMove[] };
   onOpen: (address: string) => void;
 }
 
@@ -55,8 +56,9 @@ function KeeperPanel() {
   );
 }
 
-export function ProtocolView({ snapshot, ranked, keeperMetrics, worstMoves, onOpen }: ProtocolViewProps) {
+export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: ProtocolViewProps) {
   const { book, fund, prices } = snapshot;
+  useLayoutEffect(() => recordFirstRender("protocolFirstRender"), []);
   const under = ranked.filter((r) => r.ratio < 1).length;
   const [stress, setStress] = useState<{ label: string; outcome: BookOutcome }[] | null>(null);
   useEffect(() => setStress(null), [snapshot.block]);
@@ -73,7 +75,8 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, worstMoves, onOp
         return avg < wAvg ? m : w;
       }, null);
     const rows: { label: string; outcome: BookOutcome }[] = [];
-    for (const [label, move] of [["worst 1-day (market)", worst(worstMoves.d1)], ["worst 3-day (market)", worst(worstMoves.d3)]] as const) {
+    const moves = historicalMovesOfData();
+    for (const [label, move] of [["worst 1-day (market)", worst(moves.d1)], ["worst 3-day (market)", worst(moves.d3)]] as const) {
       if (move === null) continue;
       rows.push({ label: `${label}: ${move.date}`, outcome: bookOutcome(portfolios, params, prices, movedPrices(prices, (a) => move.moves.get(symbols[a] ?? "") ?? 0), false) });
     }

@@ -4,7 +4,7 @@ import type { Address } from "viem";
 
 import type { ChainSnapshot } from "../chain/sync.js";
 import { pct, usd } from "../format.js";
-import { MOVES_1D, MOVES_3D } from "../risk/priceData.js";
+import { historicalMovesOfData } from "../risk/priceData.js";
 import { GRID_SHOCKS, historicalStress, movedPrices, riskScore, stressGrid, type HistoricalOutcome } from "../risk/stress.js";
 import { accountMargin } from "../../../client/src/margin/marginLib.js";
 import { toPortfolio } from "../../../client/src/risk.js";
@@ -40,7 +40,7 @@ export function StressPanel({ snapshot, address }: { snapshot: ChainSnapshot; ad
     const curve = CURVE.map((s) => accountMargin(p, params, movedPrices(prices, () => s)));
     return {
       symbols,
-      hist: historicalStress(p, params, prices, symbols, MOVES_1D, MOVES_3D),
+      hist: historicalStress(p, params, prices, symbols, historicalMovesOfData().d1, historicalMovesOfData().d3),
       grid: stressGrid(p, params, prices, touched),
       score: riskScore(m.equity, m.weightedSensitivities),
       curve: {
