@@ -11,6 +11,8 @@
  * Every child process is killed on exit, on error and on SIGINT.
  */
 import { Command, InvalidArgumentError } from "commander";
+
+import { buildApp, serveApp, type AppServer } from "../app/server/serve.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -71,11 +73,12 @@ const program = new Command()
   .showHelpAfterError();
 
 /** Child processes and files to clean up, whatever happens. */
-const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null } = { node: null, keeper: null, tmp: null };
+const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; app: AppServer | null } = { node: null, keeper: null, tmp: null, app: null };
 
 async function shutdown(): Promise<void> {
-  const { keeper, node, tmp } = cleanup;
-  cleanup.keeper = cleanup.node = cleanup.tmp = null;
+  const { keeper, node, tmp, app } = cleanup;
+  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.app = null;
+  await app?.close();
   await keeper?.stop();
   await node?.stop();
   removeDeploymentJournal();
@@ -101,6 +104,7 @@ async function main(): Promise<number> {
   const plans = generatePortfolios({ model, prices: openingWad, counts: defaultMix(options.accounts), rng: createRng(options.seed) });
 
   let s = stage("node", 1);
+  const appBuilt = buildApp(); // the web page, built while the node starts
   cleanup.node = await startLocalNode();
   s.done(cleanup.node.url);
 
@@ -154,6 +158,16 @@ async function main(): Promise<number> {
       ? `keeper exited at start (code ${cleanup.keeper.exit.code}), see ${keeperLog}`
       : `npm run keeper -- run (log ${keeperLog})${caughtUp ? ", indexed to the head" : `; no keeper_last_block_processed at ${metricsUrl}: fixed pacing`}`,
   );
+
+  await appBuilt;
+  cleanup.app = await serveApp({
+    rpcUrl: cleanup.node.url,
+    vault: (await protocol.vault.getAddress()) as `0x${string}`,
+    settlement: (await protocol.settlement.getAddress()) as `0x${string}`,
+    startBlock: protocol.deployBlock,
+    keeperMetricsUrl: metricsUrl,
+  });
+  console.log(`\nweb page: ${cleanup.app.url}#/protocol  (live during the replay: accounts nearest liquidation, what-if, stress)\n`);
 
   const tracked: TrackedAccount[] = addresses.map((address, i) => ({ address, type: plans[i]!.type }));
   tracked.push({ address: await protocol.marketMaker.getAddress(), type: "market maker" });
