@@ -20,6 +20,11 @@ export const DEPLOYMENT_ID = "local-sim";
 /** Hardhat's default development mnemonic: the node's unlocked accounts (public test keys, never real funds). */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** The private key of the node's account `index` (a public Hardhat test key: local use only). */
+export function hardhatTestKey(index: number): string {
+  return HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
 /** The deployed protocol. */
 export interface Protocol {
   provider: JsonRpcProvider;
@@ -59,7 +64,7 @@ export async function deployProtocol(url: string, config: DeploymentConfig, mode
   removeDeploymentJournal();
   const deployed = await ignition.deploy(buildPortfolioMarginModule(config), { deploymentId: DEPLOYMENT_ID });
   removeDeploymentJournal();
-  const keeperWallet = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/2");
+  const keeperWallet = new Wallet(hardhatTestKey(2));
   if (keeperWallet.address !== keeper!.address) throw new Error("the node's account #2 is not Hardhat's default test account");
   const feeds: Record<string, Contract> = {};
   for (const symbol of model.assets) feeds[symbol] = deployed[`feed_${symbol}`] as Contract;

@@ -7,7 +7,10 @@
  *    directional, over-levered) with signed orders settled by TradeSettlement against the market maker;
  * 3. starts the keeper (`npm run keeper -- run`) as a separate process and replays a window of daily closes as
  *    oracle updates, one block per step;
- * 4. prints the report and writes it to reports/ (Markdown and SVG).
+ * 4. prints the report and writes it to reports/ (Markdown and SVG);
+ * 5. with --keep-running, leaves the node up for a trader: writes deployments/localhost.json (read by
+ *    `npm run pm`), serves the RFQ maker (`maker/`) on the market maker's account, keeps the feeds fresh, and stops
+ *    on Ctrl-C.
  * Every child process is killed on exit, on error and on SIGINT.
  */
 import { Command, InvalidArgumentError } from "commander";
@@ -30,6 +33,7 @@ import { replay, type TrackedAccount } from "./replay.js";
 import { reportMarkdown, reportSvg, summarize, usd, type AccountOutcome, type MarginFigures } from "./report.js";
 import { createRng } from "./rng.js";
 import { defaultDeploymentConfig, marginOf, riskModelOf } from "./riskModel.js";
+import { keepRunning, TRADER_ACCOUNT_INDEX, type KeptRunning } from "./keepRunning.js";
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -51,6 +55,7 @@ interface Options {
   keeperTimeoutMs: number;
   drainBlocks: number;
   out: string;
+  keepRunning?: boolean;
 }
 
 const program = new Command()
@@ -70,15 +75,17 @@ const program = new Command()
   .option("--keeper-timeout-ms <ms>", "longest wait for the keeper to process a block", wholeNumber(0), 3000)
   .option("--drain-blocks <n>", "extra blocks at the last close while accounts are under MM", wholeNumber(0), 40)
   .option("--out <dir>", "report directory", "reports")
+  .option("--keep-running", "after the report, keep the node, an RFQ maker and fresh feeds up for `npm run pm` (Ctrl-C stops)")
   .showHelpAfterError();
 
 /** Child processes and files to clean up, whatever happens. */
-const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; app: AppServer | null } = { node: null, keeper: null, tmp: null, app: null };
+const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; kept: KeptRunning | null; app: AppServer | null } = { node: null, keeper: null, tmp: null, kept: null, app: null };
 
 async function shutdown(): Promise<void> {
-  const { keeper, node, tmp, app } = cleanup;
-  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.app = null;
+  const { keeper, node, tmp, kept, app } = cleanup;
+  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.kept = cleanup.app = null;
   await app?.close();
+  await kept?.stop();
   await keeper?.stop();
   await node?.stop();
   removeDeploymentJournal();
@@ -253,6 +260,20 @@ async function main(): Promise<number> {
   if (keeperStoppedEarly) {
     console.error("\nThe keeper process did not run the whole replay (see above): liquidations are missing from this run.");
     return 2;
+  }
+  if (options.keepRunning) {
+    cleanup.kept = await keepRunning(protocol, cleanup.node.url);
+    console.log(
+      [
+        "",
+        `Kept running: node ${cleanup.node.url}, RFQ maker ${cleanup.kept.maker.url}, deployment file ${cleanup.kept.deploymentFile}.`,
+        `Trade as the node's account #${TRADER_ACCOUNT_INDEX} (a public Hardhat test key, local only):`,
+        `  export PM_PRIVATE_KEY=${cleanup.kept.traderKey}`,
+        "  npm run pm -- faucet 10000 USDC && npm run pm -- deposit 10000 USDC && npm run pm -- trade ETH buy 2 && npm run pm -- account",
+        "Ctrl-C stops the node and the maker.",
+      ].join("\n"),
+    );
+    await new Promise<never>(() => {});
   }
   return 0;
 }

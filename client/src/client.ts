@@ -143,9 +143,12 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
     return new ContractError(`${what} failed.`, { cause: error, decoded: null, metaMessages: ["The call reverted without one of the protocol's errors; see the details."] });
   }
 
+  /** The last deployment read: names tokens and markets in error sentences without reading it again. */
+  let lastDeployment: Deployment | undefined;
+
   async function getDeployment(blockNumber?: bigint): Promise<Deployment> {
     try {
-      return await readDeployment(publicClient, addresses, await getListing(), blockNumber);
+      return (lastDeployment = await readDeployment(publicClient, addresses, await getListing(), blockNumber));
     } catch (error) {
       throw toClientError(error, "Reading the deployment");
     }
@@ -181,7 +184,15 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
       throw toClientError(error, what, context);
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new ContractError(`${what} reverted on chain (transaction ${hash}).`, { decoded: null, metaMessages: ["The state changed between the simulation and the block; retry."] });
+    if (receipt.status !== "success") {
+      // Another transaction got in first (the state changed after the simulation): the same call now says why.
+      const again = await publicClient.simulateContract({ ...request, account }).then(
+        () => null,
+        (error: unknown) => toClientError(error, what, context),
+      );
+      if (again instanceof ContractError && again.decoded !== null) throw again;
+      throw new ContractError(`${what} reverted on chain (transaction ${hash}).`, { decoded: null, metaMessages: ["The state changed between the simulation and the block; retry."] });
+    }
     return receipt;
   }
 
@@ -342,11 +353,10 @@ export function createPortfolioMarginClient(parameters: PortfolioMarginClientPar
 
     /** Settles a matched pair of signed orders (anyone may submit). */
     async settleTrade(p: SettleTradeParameters): Promise<TransactionReceipt> {
-      const deployment = await getDeployment();
       return send(
         "The trade",
         { address: addresses.settlement, abi: tradeSettlementAbi, functionName: "settleTrade", args: [p.buy, p.buySignature, p.sell, p.sellSignature, p.size, p.price] },
-        decodeContext(deployment),
+        lastDeployment ? decodeContext(lastDeployment) : {},
       );
     },
 

@@ -5,6 +5,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 
+import { PortfolioMarginError, redactUrl, type PortfolioMarginErrorParameters } from "./errors.js";
 import type { Order } from "./orders.js";
 
 /** What a taker asks for: `size` (WAD base units, > 0) of `market`, buying or selling. */
@@ -85,4 +86,51 @@ export function quoteFromJson(json: unknown): Quote {
   } catch (cause) {
     throw new Error(`malformed quote: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
+}
+
+/** A maker's refusal: HTTP status and the reason it gives. */
+export class QuoteRefusedError extends PortfolioMarginError {
+  override name = "QuoteRefusedError";
+  /** e.g. "stale-feed", "inventory-limit", "initial-margin", "rate-limited", "bad-request". */
+  readonly reason: string;
+
+  constructor(shortMessage: string, reason: string, parameters: PortfolioMarginErrorParameters = {}) {
+    super(shortMessage, parameters);
+    this.reason = reason;
+  }
+}
+
+/** The JSON body of a quote request. */
+export function quoteRequestToJson(request: QuoteRequest): { market: number; side: string; size: string } {
+  return { market: request.market, side: request.side, size: request.size.toString() };
+}
+
+/**
+ * Asks an RFQ maker (`npm run maker`) for a quote: `POST <url>/quote`.
+ *
+ * @param url The maker's base URL, e.g. http://127.0.0.1:8600.
+ * @param request Market, side, size.
+ * @returns The signed quote.
+ * @throws QuoteRefusedError when the maker refuses (with its reason) or cannot be reached.
+ */
+export async function requestQuote(url: string, request: QuoteRequest, timeoutMs = 10_000): Promise<Quote> {
+  let response: Response;
+  try {
+    response = await fetch(new URL("/quote", url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(quoteRequestToJson(request)),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (cause) {
+    throw new QuoteRefusedError(`Cannot reach the maker at ${redactUrl(url)}.`, "unreachable", {
+      cause,
+      metaMessages: ["Check --maker (or makerUrl in the deployment file) and that `npm run maker` is running."],
+    });
+  }
+  const body = (await response.json().catch(() => ({}))) as { error?: string; reason?: string; quote?: unknown };
+  if (!response.ok || body.quote === undefined) {
+    throw new QuoteRefusedError(`The maker refused the quote: ${body.error ?? `HTTP ${response.status}`}`, body.reason ?? `http-${response.status}`);
+  }
+  return quoteFromJson(body.quote);
 }
