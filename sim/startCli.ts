@@ -263,6 +263,7 @@ async function main(): Promise<number> {
   }
   if (options.keepRunning) {
     cleanup.kept = await keepRunning(protocol, cleanup.node.url);
+    cleanup.app?.setMakerUrl(cleanup.kept.maker.url);
     console.log(
       [
         "",
@@ -270,6 +271,7 @@ async function main(): Promise<number> {
         `Trade as the node's account #${TRADER_ACCOUNT_INDEX} (a public Hardhat test key, local only):`,
         `  export PM_PRIVATE_KEY=${cleanup.kept.traderKey}`,
         "  npm run pm -- faucet 10000 USDC && npm run pm -- deposit 10000 USDC && npm run pm -- trade ETH buy 2 && npm run pm -- account",
+        `Or in the browser: ${cleanup.app?.url}#/account (pick dev account #${TRADER_ACCOUNT_INDEX}; reload the page to trade through the maker).`,
         "Ctrl-C stops the node and the maker.",
       ].join("\n"),
     );

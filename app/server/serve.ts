@@ -35,6 +35,8 @@ export interface ServeAppParameters {
 /** A running server. */
 export interface AppServer {
   url: string;
+  /** Points the page's RFQ trades at a maker started after the server (pages loaded afterwards use it). */
+  setMakerUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,19 @@ export async function serveApp(parameters: ServeAppParameters): Promise<AppServe
       res.writeHead(200, { "content-type": TYPES[".json"]! }).end(parameters.benchState);
       return;
     }
+    if (url.pathname === "/maker/quote" && req.method === "POST") {
+      // The RFQ maker's POST /quote, proxied so that the page needs no CORS from the maker.
+      if (!config.makerUrl) return void res.writeHead(404, { "content-type": TYPES[".json"]! }).end(JSON.stringify({ error: "no RFQ maker is configured (--maker URL)" }));
+      try {
+        let body = "";
+        for await (const chunk of req) body += chunk;
+        const upstream = await fetch(new URL("/quote", config.makerUrl), { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) });
+        res.writeHead(upstream.status, { "content-type": TYPES[".json"]! }).end(await upstream.text());
+      } catch {
+        res.writeHead(502, { "content-type": TYPES[".json"]! }).end(JSON.stringify({ error: "the RFQ maker did not answer" }));
+      }
+      return;
+    }
     if (url.pathname === "/keeper-metrics") {
       if (!parameters.keeperMetricsUrl) return void res.writeHead(404).end("no keeper metrics endpoint given (--keeper-metrics)");
       try {
@@ -99,6 +114,7 @@ export async function serveApp(parameters: ServeAppParameters): Promise<AppServe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
+    setMakerUrl: (makerUrl: string) => void (config.makerUrl = makerUrl),
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }

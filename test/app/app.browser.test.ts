@@ -8,10 +8,12 @@
 import { expect } from "chai";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Contract, Signer } from "ethers";
+import type { Contract, Signer, Wallet } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 import { buildApp, serveApp, type AppServer } from "../../app/server/serve.js";
+import { parseMakerConfig } from "../../maker/src/config.js";
+import { startMaker, type RunningMaker } from "../../maker/src/startMaker.js";
 import { MARKET, deploy, newUser, setPrice, startNode, stopAll, trade, waitFor, wad, type Deployment } from "../keeper/e2e/harness.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,7 +28,8 @@ describe("web app in headless Chromium against a hardhat node", function () {
   let server: AppServer;
   let browser: Browser;
   let page: Page;
-  let maker: Signer;
+  let maker: Wallet;
+  let rfq: RunningMaker;
   let trader: Signer;
   let risky: Signer;
   const consoleErrors: string[] = [];
@@ -60,7 +63,14 @@ describe("web app in headless Chromium against a hardhat node", function () {
     }
     await trade(d, risky, maker, MARKET.ETH, wad(30), await oracle(ASSET.ETH));
 
-    server = await serveApp({ rpcUrl: node.url, vault: d.vaultAddress, settlement: (await d.settlement.getAddress()) as `0x${string}`, pollingIntervalMs: 200 });
+    const settlement = (await d.settlement.getAddress()) as `0x${string}`;
+    rfq = await startMaker(
+      parseMakerConfig({
+        rpcUrl: node.url, chainId: 31337, vault: d.vaultAddress, settlement, key: { privateKeyEnv: "APP_TEST_MAKER_KEY" }, http: { host: "127.0.0.1", port: 0 }, quoteTtlSeconds: 60, logLevel: "silent",
+      }),
+      { env: { APP_TEST_MAKER_KEY: maker.privateKey } },
+    );
+    server = await serveApp({ rpcUrl: node.url, vault: d.vaultAddress, makerUrl: rfq.url, pollingIntervalMs: 200 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
@@ -70,6 +80,7 @@ describe("web app in headless Chromium against a hardhat node", function () {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await rfq?.close();
     await d?.connection.close?.();
     await stopAll();
   });
@@ -138,6 +149,24 @@ describe("web app in headless Chromium against a hardhat node", function () {
     await waitFor("the refusal", async () => /InsufficientMargin/.test((await page.getByTestId("action-result").textContent()) ?? ""), 30_000);
     expect(await d.vault.collateralBalance(account, await usdc.getAddress())).to.equal(1_000n * 10n ** 6n);
     await page.screenshot({ path: path.join(SHOTS, "refused-withdrawal.png"), fullPage: true });
+  });
+
+  it("trades through the RFQ maker: the margin shown before signing is the chain's after the trade", async () => {
+    const dev = (await d.ethers.getSigners())[7]!;
+    const account = await dev.getAddress();
+    const before = (await d.vault.position(account, MARKET.ETH)) as bigint;
+    await page.getByTestId("trade-market").selectOption(String(MARKET.ETH));
+    await page.getByTestId("trade-side").selectOption("buy");
+    await page.getByTestId("trade-size").fill("0.5");
+    await page.getByTestId("trade-quote").click();
+    await page.getByTestId("trade-after-equity").waitFor();
+    const predicted = { equity: await weiOf("trade-after-equity"), mm: await weiOf("trade-after-mm"), im: await weiOf("trade-after-im") };
+    await page.getByTestId("trade").screenshot({ path: path.join(SHOTS, "rfq-trade.png") });
+    await page.getByTestId("trade-sign").click();
+    await waitFor("the trade", async () => /trade settled/.test((await page.getByTestId("trade-result").textContent()) ?? ""), 30_000);
+    expect(await d.vault.position(account, MARKET.ETH)).to.equal(before + wad(0.5));
+    const chain = await d.vault.accountMargin(account);
+    expect([chain.equity, chain.maintenanceMargin, chain.initialMargin]).to.deep.equal([predicted.equity, predicted.mm, predicted.im]);
   });
 
   it("logs no console error", () => {

@@ -12,6 +12,7 @@ import { AccountView, currentRisk } from "./AccountView.js";
 import { ActionsPanel } from "./ActionsPanel.js";
 import { ProtocolView } from "./ProtocolView.js";
 import { StressPanel } from "./StressPanel.js";
+import { TradePanel } from "./TradePanel.js";
 import { WhatIfPanel } from "./WhatIfPanel.js";
 
 export interface AppProps {
@@ -136,6 +137,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
             <AccountView snapshot={snapshot} address={viewed} series={series.get(viewed) ?? { blocks: [], equity: [], mm: [], im: [] }} />
             <div class="grid">
               <ActionsPanel snapshot={snapshot} pm={pm} viewed={viewed} />
+              {pm !== null && pm.address.toLowerCase() === viewed.toLowerCase() && <TradePanel snapshot={snapshot} pm={pm} makerUrl={config.makerUrl} />}
               <WhatIfPanel snapshot={snapshot} address={viewed} />
               <StressPanel snapshot={snapshot} address={viewed} />
             </div>
