@@ -134,7 +134,7 @@ export function AccountView({ snapshot, address, series }: AccountViewProps) {
             ))}
             <tr><td>add-ons (k, haircuts)</td><td class="num">{usd(m.addOns)}</td><td /></tr>
             <tr><td>MM = max K + add-ons</td><td class="num">{usd(m.maintenanceMargin)}</td><td /></tr>
-            <tr><td>isolated MM (for comparison)</td><td class="num">{usd(m.isolatedMaintenanceMargin)}</td><td class="muted">{m.isolatedMaintenanceMargin > 0n ? `${(100 - Number((m.maintenanceMargin * 1000n) / m.isolatedMaintenanceMargin) / 10).toFixed(1)}% saved` : ""}</td></tr>
+            <tr><td>isolated MM (for comparison)</td><td class="num">{usd(m.isolatedMaintenanceMargin)}</td><td class="muted">{m.isolatedMaintenanceMargin > 0n ? `MM = ${(Number((m.maintenanceMargin * 1000n) / m.isolatedMaintenanceMargin) / 1000).toFixed(3)} × isolated` : ""}</td></tr>
           </tbody>
         </table>
       </section>

@@ -1,5 +1,5 @@
 /** The page: header (block, connection, signer), the protocol view and the account view, chosen by the URL hash. */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getAddress, isAddress, type Address, type Chain, type PublicClient } from "viem";
 
 import { writeClient } from "../actions.js";
@@ -35,6 +35,8 @@ const SERIES_LENGTH = 300;
 
 export function App({ config, chain, publicClient, subscribe }: AppProps) {
   const [snapshot, setSnapshot] = useState<ChainSnapshot | null>(null);
+  const snapshotRef = useRef<number | null>(null);
+  snapshotRef.current = snapshot?.block ?? null;
   const [error, setError] = useState<string | null>(null);
   const [route, setRoute] = useState<Route>(parseRoute(location.hash));
   const [signer, setSigner] = useState<Signer | null>(null);
@@ -43,7 +45,14 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
   const [lookup, setLookup] = useState("");
   const [series, setSeries] = useState(new Map<Address, { blocks: number[]; equity: number[]; mm: number[]; im: number[] }>());
 
-  useEffect(() => subscribe((s) => (setSnapshot(s), setError(null)), (e) => setError(e.message)), []);
+  useEffect(
+    () =>
+      subscribe(
+        (s) => (setSnapshot(s), setError(null)),
+        (e) => setError(`${(e as { shortMessage?: string }).shortMessage ?? e.message} The page keeps retrying on every poll; figures are as of block ${snapshotRef.current ?? "none"}.`),
+      ),
+    [],
+  );
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(location.hash));
     window.addEventListener("hashchange", onHash);

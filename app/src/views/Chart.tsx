@@ -13,6 +13,12 @@ export interface ChartProps {
   xIsTime?: boolean;
 }
 
+/** An axis tick in USD: $1.2M, $12k, $2.5k, $950. */
+function money(t: number): string {
+  const a = Math.abs(t);
+  return `${t < 0 ? "-" : ""}$${a >= 1e6 ? `${(a / 1e6).toFixed(1)}M` : a >= 1e4 ? `${(a / 1e3).toFixed(0)}k` : a >= 1e3 ? `${(a / 1e3).toFixed(1)}k` : a.toFixed(0)}`;
+}
+
 export function Chart(props: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -27,7 +33,7 @@ export function Chart(props: ChartProps) {
         width,
         height: props.height ?? 220,
         scales: { x: { time: props.xIsTime ?? false } },
-        axes: [{ label: props.xLabel }, { values: (_u, ticks) => ticks.map((t) => `$${Math.abs(t) >= 1e6 ? `${(t / 1e6).toFixed(1)}M` : Math.abs(t) >= 1e3 ? `${(t / 1e3).toFixed(0)}k` : t.toFixed(0)}`), size: 70 }],
+        axes: [{ label: props.xLabel }, { values: (_u, ticks) => ticks.map(money), size: 70 }],
         series: [{ label: props.xLabel }, ...props.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash }))],
       },
       [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData,

@@ -18,8 +18,8 @@ export interface ProtocolViewProps {
   onOpen: (address: string) => void;
 }
 
-/** The keeper metrics worth a glance (Prometheus text). */
-const KEEPER_METRICS = /^(keeper_[a-z_]+)(\{[^}]*\})?\s+(\S+)$/;
+/** The keeper's own metrics (Prometheus text), without the process and Node.js defaults. */
+const KEEPER_METRICS = /^(keeper_(?!process_|nodejs_)[a-z_]+)(\{[^}]*\})?\s+(\S+)$/;
 
 function KeeperPanel() {
   const [lines, setLines] = useState<string[] | null>(null);
@@ -41,7 +41,7 @@ function KeeperPanel() {
       {error && <p class="muted">metrics endpoint unreachable: {error}</p>}
       <table class="kv">
         <tbody>
-          {(lines ?? []).slice(0, 14).map((l) => {
+          {(lines ?? []).slice(0, 24).map((l) => {
             const m = KEEPER_METRICS.exec(l)!;
             return (
               <tr key={l}>
