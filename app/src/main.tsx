@@ -44,7 +44,7 @@ async function renderBench(root: HTMLElement, config: Awaited<ReturnType<typeof 
   const book = bookFromState(state);
   const symbols = new Map(state.collaterals.map((c) => [c.token, c.symbol] as const));
   const deployment = toDeployment(book, { chainId: 31337, vault: config.vault, settlement: config.vault, startBlock: 0, symbols, feedDecimals: book.assets.map(() => 8) });
-  const snapshot: ChainSnapshot = { book, deployment, block: 0, timestamp: 0, prices: state.prices.map(BigInt), priceError: null, fund: null, symbols };
+  const snapshot: ChainSnapshot = { book, deployment, block: 0, timestamp: 0, prices: state.prices.map(BigInt), priceError: null, fund: null, symbols, touched: null };
   const chain = defineChain({ id: 31337, name: "bench", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } });
   recordTiming("benchDataReady", performance.now());
   render(<App config={config} chain={chain} publicClient={null} subscribe={(onUpdate) => (onUpdate(snapshot), () => undefined)} />, root);

@@ -33,6 +33,8 @@ export interface ChainSnapshot {
   fund: FundState | null;
   /** Token symbols by collateral token. */
   symbols: Map<Address, string>;
+  /** Accounts changed since the previous snapshot; null when the book was (re)built from scratch. */
+  touched: ReadonlySet<Address> | null;
 }
 
 export interface StartSyncParameters {
@@ -65,11 +67,11 @@ export function startSync(parameters: StartSyncParameters): () => void {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  async function fetchLogs(from: number, to: number): Promise<void> {
+  async function fetchLogs(from: number, to: number, touched: Set<Address>): Promise<void> {
     for (let lo = from; lo <= to; lo += chunkSize) {
       const hi = Math.min(to, lo + chunkSize - 1);
       const raw = await client.request({ method: "eth_getLogs", params: [{ address: vault, fromBlock: numberToHex(lo), toBlock: numberToHex(hi) }] });
-      book.apply(raw.map((log) => formatLog(log)));
+      for (const a of book.apply(raw.map((log) => formatLog(log))).touched) touched.add(a);
     }
   }
 
@@ -112,14 +114,16 @@ export function startSync(parameters: StartSyncParameters): () => void {
       book = new Book();
       synced = startBlock - 1;
     }
-    await fetchLogs(synced + 1, number);
+    const fresh = synced < startBlock;
+    const touched = new Set<Address>();
+    await fetchLogs(synced + 1, number, touched);
     synced = number;
     lastHash = head.hash;
     book.block = number;
     await readListingExtras();
     const [{ prices, priceError }, fund] = await Promise.all([readPrices(head.number), readFund(head.number).catch(() => null)]);
     const deployment = toDeployment(book, { chainId, vault, settlement: settlement ?? book.settlement ?? zeroAddress, startBlock, symbols, feedDecimals: book.assets.map((a) => feedDecimals.get(a.feed) ?? 18) });
-    if (!stopped) onUpdate({ book, deployment, block: number, timestamp: Number(head.timestamp), prices, priceError, fund, symbols });
+    if (!stopped) onUpdate({ book, deployment, block: number, timestamp: Number(head.timestamp), prices, priceError, fund, symbols, touched: fresh ? null : touched });
   }
 
   const queue = (head: Parameters<typeof advance>[0]) => {

@@ -5,7 +5,7 @@ import { getAddress, isAddress, type Address, type Chain, type PublicClient } fr
 import { writeClient } from "../actions.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import type { AppConfig } from "../config.js";
-import { rankAccounts, type RankedAccount } from "../risk/ranking.js";
+import { createRanker, type RankedAccount } from "../risk/ranking.js";
 import { recordTiming } from "../timing.js";
 import { connectWallet, devAccounts, devSigner, discoverWallets, type Signer, type WalletInfo } from "../wallet.js";
 import { AccountView, currentRisk } from "./AccountView.js";
@@ -63,10 +63,11 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
     if (!config.bench && (chain.id === 31337 || chain.id === 1337)) void devAccounts(config.rpcUrl).then(setDevs).catch(() => setDevs([]));
   }, [chain.id]);
 
+  const ranker = useMemo(createRanker, []);
   const ranked: RankedAccount[] = useMemo(() => {
     if (snapshot?.prices == null) return [];
     const started = performance.now();
-    const out = rankAccounts(snapshot.book, snapshot.deployment, snapshot.prices);
+    const out = ranker(snapshot.book, snapshot.deployment, snapshot.prices, snapshot.touched);
     recordTiming("rankAccounts", performance.now() - started);
     return out;
   }, [snapshot]);
