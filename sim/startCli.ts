@@ -14,6 +14,8 @@
  * Every child process is killed on exit, on error and on SIGINT.
  */
 import { Command, InvalidArgumentError } from "commander";
+
+import { buildApp, serveApp, type AppServer } from "../app/server/serve.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -77,11 +79,12 @@ const program = new Command()
   .showHelpAfterError();
 
 /** Child processes and files to clean up, whatever happens. */
-const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; kept: KeptRunning | null } = { node: null, keeper: null, tmp: null, kept: null };
+const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; kept: KeptRunning | null; app: AppServer | null } = { node: null, keeper: null, tmp: null, kept: null, app: null };
 
 async function shutdown(): Promise<void> {
-  const { keeper, node, tmp, kept } = cleanup;
-  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.kept = null;
+  const { keeper, node, tmp, kept, app } = cleanup;
+  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.kept = cleanup.app = null;
+  await app?.close();
   await kept?.stop();
   await keeper?.stop();
   await node?.stop();
@@ -108,6 +111,7 @@ async function main(): Promise<number> {
   const plans = generatePortfolios({ model, prices: openingWad, counts: defaultMix(options.accounts), rng: createRng(options.seed) });
 
   let s = stage("node", 1);
+  const appBuilt = buildApp(); // the web page, built while the node starts
   cleanup.node = await startLocalNode();
   s.done(cleanup.node.url);
 
@@ -161,6 +165,16 @@ async function main(): Promise<number> {
       ? `keeper exited at start (code ${cleanup.keeper.exit.code}), see ${keeperLog}`
       : `npm run keeper -- run (log ${keeperLog})${caughtUp ? ", indexed to the head" : `; no keeper_last_block_processed at ${metricsUrl}: fixed pacing`}`,
   );
+
+  await appBuilt;
+  cleanup.app = await serveApp({
+    rpcUrl: cleanup.node.url,
+    vault: (await protocol.vault.getAddress()) as `0x${string}`,
+    settlement: (await protocol.settlement.getAddress()) as `0x${string}`,
+    startBlock: protocol.deployBlock,
+    keeperMetricsUrl: metricsUrl,
+  });
+  console.log(`\nweb page: ${cleanup.app.url}#/protocol  (live during the replay: accounts nearest liquidation, what-if, stress)\n`);
 
   const tracked: TrackedAccount[] = addresses.map((address, i) => ({ address, type: plans[i]!.type }));
   tracked.push({ address: await protocol.marketMaker.getAddress(), type: "market maker" });
@@ -252,6 +266,7 @@ async function main(): Promise<number> {
     // The keeper goes on liquidating (its state file is kept): a trader's over-levered account is liquidated too.
     const keptLog = path.join(options.out, `${base}.keeper-kept-running.log`);
     cleanup.keeper = startKeeperRun(configPath, protocol.keeperPrivateKey, keptLog);
+    cleanup.app?.setMakerUrl(cleanup.kept.maker.url);
     console.log(
       [
         "",
@@ -259,7 +274,8 @@ async function main(): Promise<number> {
         `Trade as the node's account #${TRADER_ACCOUNT_INDEX} (a public Hardhat test key, local only):`,
         `  export PM_PRIVATE_KEY=${cleanup.kept.traderKey}`,
         "  npm run pm -- faucet 10000 USDC && npm run pm -- deposit 10000 USDC && npm run pm -- trade ETH buy 2 && npm run pm -- account",
-        "Ctrl-C stops the node, the maker and the keeper.",
+        `Or in the browser: ${cleanup.app?.url}#/account (pick dev account #${TRADER_ACCOUNT_INDEX}; reload the page to trade through the maker).`,
+        "Ctrl-C stops the node, the maker, the keeper and the page.",
       ].join("\n"),
     );
     await new Promise<never>(() => {});
