@@ -46,13 +46,44 @@ export interface SyncReturnType {
   riskChanged: boolean;
 }
 
-const ACCOUNT_EVENTS = new Set(["Deposit", "Withdraw", "PositionChanged", "CashChanged", "CollateralTransferred", "OperatorSet"]);
+/** Events that change an account's cash, balances or positions, and the fields naming the accounts changed. */
+const ACCOUNT_EVENTS: Record<string, readonly string[]> = {
+  Deposit: ["account"],
+  Withdraw: ["account"],
+  PositionChanged: ["account"],
+  CashChanged: ["account"],
+  CollateralTransferred: ["from", "to"],
+};
 
-/** Adds the accounts an event changes to `touched`; returns whether it is a configuration event instead. */
-function collectTouched(event: VaultEvent, touched: Set<Address>): boolean {
-  if (!ACCOUNT_EVENTS.has(event.eventName)) return true;
+/** Events that change what every account's margin depends on (listings, oracles, correlations, parameters). */
+export const RISK_EVENTS = new Set([
+  "AssetListed",
+  "AssetOracleSet",
+  "AssetScanSet",
+  "CorrelationSet",
+  "ImFactorSet",
+  "SequencerFeedSet",
+  "CollateralListed",
+  "CollateralSet",
+  "MarketListed",
+  "MarketSet",
+  "LiquidationConfigSet",
+  "LiquidationDiscountSet",
+  "CollateralLiquidationDiscountSet",
+  "InsuranceFundSet",
+]);
+
+/**
+ * Adds the accounts an event changes to `touched`; returns whether it changes the risk configuration instead.
+ * Every other event (`TradeSettled`, `Liquidated`, `BadDebt*`, order and operator events) changes no account by
+ * itself: the vault emits the account events above for each change it makes, so re-evaluating everyone for them
+ * (a full reload per trade) would be wasted work.
+ */
+export function collectTouched(event: Pick<VaultEvent, "eventName" | "args">, touched: Set<Address>): boolean {
+  const fields = ACCOUNT_EVENTS[event.eventName];
+  if (fields === undefined) return RISK_EVENTS.has(event.eventName);
   const args = event.args as Record<string, unknown>;
-  for (const field of ["account", "from", "to"]) {
+  for (const field of fields) {
     const value = args[field];
     if (typeof value === "string") touched.add(getAddress(value));
   }
