@@ -30,6 +30,7 @@ export interface StartServerReturnType {
 /** Whether the keeper is ready, and why not. */
 export function readiness(status: KeeperStatus, limits: KeeperConfig["readiness"], now = Date.now()): { ready: boolean; reason: string } {
   if (status.lastBlock === null) return { ready: false, reason: "no block processed yet" };
+  if (status.failedRounds >= limits.maxFailedRounds) return { ready: false, reason: `${status.failedRounds} rounds failed in a row` };
   const age = (now - status.lastBlockAt) / 1000;
   if (age > limits.maxStaleSeconds) return { ready: false, reason: `last block processed ${age.toFixed(0)} s ago` };
   const lag = status.head === null ? 0n : status.head - status.lastBlock;

@@ -28,6 +28,8 @@ export interface CreateIndexerParameters {
   chunkSize?: number;
   logger?: Logger;
   metrics?: KeeperMetrics;
+  /** Called with the head as soon as it is read, before anything can fail (the readiness watchdog). */
+  onHead?: (head: number) => void;
 }
 
 /** What one `sync` did. */
@@ -225,6 +227,7 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
   async function sync(): Promise<SyncReturnType> {
     const head = Number(await rpc("eth_blockNumber", client.getBlockNumber({ cacheTime: 0 })));
     metrics?.chainHead.set(head);
+    parameters.onHead?.(head);
     const reorgedTo = await checkReorg();
     const target = head - confirmations;
     let applied = 0;
