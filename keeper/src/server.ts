@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { KeeperConfig } from "./config/schema.js";
+import { ConfigError } from "./errors.js";
 import type { KeeperStatus } from "./keeper.js";
 import type { KeeperMetrics } from "./metrics.js";
 
@@ -68,7 +69,14 @@ export async function startServer(parameters: StartServerParameters): Promise<St
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (cause: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(`Cannot serve /metrics on ${parameters.host}:${parameters.port}${cause.code === "EADDRINUSE" ? ": the port is in use" : ""}.`, {
+          cause,
+          metaMessages: ["Set another `metrics.port` (or `metrics.host`) in the config, or stop what holds the port."],
+        }),
+      ),
+    );
     server.listen(parameters.port, parameters.host, () => resolve());
   });
   return {
