@@ -71,7 +71,7 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
 
   it("liquidates an account after an oracle move, and after a restart misses nothing and repeats nothing", async () => {
     const env = { KEEPER_PRIVATE_KEY: keepers[0]!.privateKey };
-    let keeper = await startKeeper("main", base(), env);
+    let keeper = await startKeeper(`${client}-main`, base(), env);
     const first = await openAndCrash(d, counterparty, "ETH");
     await waitFor("the ETH victim liquidated", async () => (await liquidations(d, first.victim)).length === 1);
     expect(await liquidations(d, first.victim)).to.deep.equal([keepers[0]!.address]);
@@ -85,7 +85,7 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
     // Graceful stop, then a liquidation opportunity while the keeper is down.
     expect(await keeper.stop()).to.equal(0);
     const second = await openAndCrash(d, counterparty, "BTC");
-    keeper = await startKeeper("main", base(), env, keeper);
+    keeper = await startKeeper(`${client}-main`, base(), env, keeper);
     await waitFor("the BTC victim liquidated", async () => (await liquidations(d, second.victim)).length === 1);
     await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === 1);
     expect(await keeper.metric("keeper_liquidations_sent_total")).to.equal(1);
@@ -96,7 +96,7 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   it("rides out an RPC endpoint that fails, then uses it again once it recovers", async () => {
     const proxy = await startFlakyProxy(node.url);
     try {
-      const keeper = await startKeeper("flaky", { ...base(), rpcUrls: [proxy.url, node.url] }, { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
+      const keeper = await startKeeper(`${client}-flaky`, { ...base(), rpcUrls: [proxy.url, node.url] }, { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
       proxy.failing = true;
       const { victim } = await openAndCrash(d, counterparty, "SOL");
       await waitFor("the SOL victim liquidated", async () => (await liquidations(d, victim)).length === 1);
@@ -112,8 +112,8 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   });
 
   it("two keepers race: one liquidates, the other records a lost race", async () => {
-    const one = await startKeeper("race-1", base(), { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
-    const two = await startKeeper("race-2", base(), { KEEPER_PRIVATE_KEY: keepers[2]!.privateKey });
+    const one = await startKeeper(`${client}-race-1`, base(), { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
+    const two = await startKeeper(`${client}-race-2`, base(), { KEEPER_PRIVATE_KEY: keepers[2]!.privateKey });
     try {
     const { victim, crash } = await openAndCrash(d, counterparty, "LINK", { crash: false });
     // Both see the crash in the same block and send before the next one is mined.
@@ -146,7 +146,7 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   });
 
   it("a dry run decides and simulates, and sends nothing", async () => {
-    const keeper = await startKeeper("dry", { ...base(), mode: "dry-run", key: undefined, liquidator: keepers[0]!.address });
+    const keeper = await startKeeper(`${client}-dry`, { ...base(), mode: "dry-run", key: undefined, liquidator: keepers[0]!.address });
     try {
     const nonceBefore = await d.ethers.provider.getTransactionCount(keepers[0]!.address);
     const { victim } = await openAndCrash(d, counterparty, "DOGE");
