@@ -146,6 +146,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
   const minBalance = BigInt(Math.round(gas.minBalanceEth * 1e9)) * 10n ** 9n;
   const inFlight = new Map<Address, PendingLiquidation>();
   let tipCache: { at: number; tip: bigint } | null = null;
+  let sending: Promise<void> = Promise.resolve();
 
   const record = (p: PendingLiquidation, status: LiquidationTransactionRecord["status"] = "pending") =>
     journal?.recordLiquidationTransaction({ sender: account.address, ...p, hashes: [...p.hashes], status });
@@ -159,7 +160,21 @@ export function createSender(parameters: CreateSenderParameters): Sender {
    * Signs the transaction, hands its hash to `beforeBroadcast` (the journal), then broadcasts it. A hash journaled
    * but never broadcast is harmless (never mined); the reverse order could forget a transaction that is out.
    */
-  async function signAndSend(
+  function signAndSend(
+    p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
+    beforeBroadcast: (hash: Hex, nonce: number) => void,
+  ): Promise<{ hash: Hex; nonce: number }> {
+    // One at a time: the keeper plans liquidations concurrently, but a nonce is taken and broadcast before the
+    // next one is (viem's nonce manager hands out duplicates to concurrent callers while blocks are mined).
+    const run = sending.then(() => signAndSendNow(p, beforeBroadcast));
+    sending = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async function signAndSendNow(
     p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
     beforeBroadcast: (hash: Hex, nonce: number) => void,
   ): Promise<{ hash: Hex; nonce: number }> {
