@@ -29,12 +29,14 @@ export default defineConfig({
     hardhatNetworkHelpers,
   ],
   solidity: {
-    // One set of compiler settings for every build profile: Ignition builds `production`, which Hardhat would
-    // otherwise derive from the version alone (no viaIR, no optimizer runs), so the deployed bytecode would not be
-    // the tested one (`test/deploy/profiles.test.ts` checks that both profiles compile to the same bytecode).
+    // One compilation for every build profile: Ignition builds `production`, which Hardhat would otherwise derive
+    // from the version alone (no viaIR, no optimizer runs) and compile `isolated` (one job per file). Both change
+    // the bytecode: with viaIR, the same settings in an isolated job gave a MarginVault 1,422 bytes longer than the
+    // tested one. So production is not isolated either: both profiles hand solc the same standard-JSON input, hence
+    // the same bytecode, and Ignition reuses the tested build (`test/deploy/profiles.test.ts` checks the inputs).
     profiles: {
-      default: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS },
-      production: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS },
+      default: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS, isolated: false },
+      production: { version: SOLC_VERSION, path: require.resolve("solc/soljson.js"), settings: COMPILER_SETTINGS, isolated: false },
     },
   },
   networks: {

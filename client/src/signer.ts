@@ -34,6 +34,7 @@ export type LoadSignerReturnType = LocalAccount;
 export type LoadSignerErrorType = ConfigError;
 
 const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /**
  * Loads a signing account.
@@ -84,6 +85,13 @@ export async function loadSigner(parameters: LoadSignerParameters): Promise<Load
   }
   if (!PRIVATE_KEY.test(privateKey)) {
     throw new ConfigError("The private key is malformed.", { metaMessages: ["Expected 0x followed by 64 hex digits."] });
+  }
+  // Zero, or not below the curve order: not a key (viem would throw a raw secp256k1 error with a stack trace).
+  const scalar = BigInt(privateKey);
+  if (scalar === 0n || scalar >= SECP256K1_ORDER) {
+    throw new ConfigError("The private key is not a valid secp256k1 key (zero, or not below the curve order).", {
+      metaMessages: ["Use a real key (0x followed by 64 hex digits)."],
+    });
   }
   return privateKeyToAccount(privateKey as Hex, { nonceManager });
 }

@@ -3,6 +3,7 @@
  * (accounts closest to liquidation) and `account <address>` (one account's margin breakdown). All index the
  * vault into the state file of the config.
  *
+ *   npx tsx keeper/src/cli.ts init --deployment ignition/deployments/chain-31337 --rpc-url http://127.0.0.1:8545
  *   npx tsx keeper/src/cli.ts run --config keeper.config.json
  *
  *   npx tsx keeper/src/cli.ts scan --config keeper.config.json [--limit 20]
@@ -16,7 +17,10 @@ import { connect } from "../../client/src/client.js";
 import { loadDeploymentFile } from "../../client/src/deploymentFile.js";
 
 import { createKeeperClient } from "./client.js";
+import { createPublicClient, http } from "viem";
+
 import { accountCommand } from "./commands/account.js";
+import { initCommand } from "./commands/init.js";
 import { runCommand } from "./commands/run.js";
 import { scanCommand } from "./commands/scan.js";
 import { unwindCommand } from "./commands/unwind.js";
@@ -42,6 +46,30 @@ const program = new Command()
   .name("keeper")
   .description("Off-chain keeper of the portfolio-margin vault")
   .showHelpAfterError();
+
+program
+  .command("init")
+  .description("write a keeper config from an Ignition deployment (vault address and deployment block)")
+  .requiredOption("-d, --deployment <dir>", "the Ignition deployment directory, e.g. ignition/deployments/chain-31337")
+  .option("-r, --rpc-url <url>", "the node's JSON-RPC endpoint", "http://127.0.0.1:8545")
+  .option("-m, --module <id>", "the Ignition module id", "PortfolioMargin")
+  .option("-o, --out <path>", "the config file to write", "keeper.config.json")
+  .option("--private-key-env <NAME>", "the environment variable holding the key (writes mode \"run\")")
+  .option("--force", "overwrite --out")
+  .action(async (options: { deployment: string; rpcUrl: string; module: string; out: string; privateKeyEnv?: string; force?: boolean }) => {
+    const client = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 0 }) });
+    const config = await initCommand({
+      deployment: options.deployment,
+      moduleId: options.module,
+      rpcUrls: [options.rpcUrl],
+      client,
+      out: options.out,
+      force: options.force,
+      mode: options.privateKeyEnv === undefined ? "dry-run" : "run",
+      privateKeyEnv: options.privateKeyEnv,
+    });
+    console.log(`wrote ${options.out}: vault ${config.vault}, chain ${config.chainId}, startBlock ${config.startBlock}, mode ${config.mode}`);
+  });
 
 program
   .command("scan")

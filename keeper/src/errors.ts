@@ -29,6 +29,15 @@ export class ReorgTooDeepError extends PortfolioMarginError {
   override name = "ReorgTooDeepError";
 }
 
+/**
+ * The chain the state was built from is gone: the node was restarted empty (a chain reset), the vault has no code
+ * at the configured address, or a reorg went deeper than the state can roll back. The keeper stops (non-zero exit)
+ * rather than evaluate a state that no longer exists.
+ */
+export class ChainResetError extends PortfolioMarginError {
+  override name = "ChainResetError";
+}
+
 /** A log of the vault that cannot be decoded or applied (ABI drift, or a bug). */
 export class LogDecodeError extends PortfolioMarginError {
   override name = "LogDecodeError";

@@ -1,48 +1,37 @@
 /**
- * The keeper's per-block loop. Each round indexes the vault to the head, reads every feed at that block, and
- * re-evaluates only the accounts that can have changed: those touched by new vault events, and every account
- * holding an asset whose price moved (all of them after a risk-parameter change or a reorg). The accounts under
- * maintenance margin are liquidated worst first (by MM - E): the strategy chooses the items, the call is
- * simulated, the reward is weighed against the gas at the current fee, and the sender sends (or, in dry-run,
- * the decision is logged). An account whose attempt failed (a lost race, an unprofitable or impossible
- * liquidation) is not tried again until its state or its prices change. A failing round is logged and counted
- * and the loop goes on; `keeper_last_block_processed` then stays stale and `/readyz` turns unready.
+ * The keeper's per-block loop, in four steps a reader can hold:
+ *
+ * 1. **index** (`indexer/`): the vault's logs to the head into the store; reorgs rolled back within the window.
+ * 2. **evaluate** (`loop/evaluate.ts`): the prices at that block, then E < MM re-decided only where something can
+ *    have changed — the accounts the store says changed since the last evaluated round (kept across failed rounds),
+ *    and the holders of an asset whose price moved; everyone after a risk change, and after a reorg, which also
+ *    evicts the accounts the store no longer has.
+ * 3. **plan** (`loop/plan.ts`): for each account under MM, worst first, the strategy's liquidation, simulated,
+ *    estimated and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
+ * 4. **send** (`send/sender.ts`): with bounded concurrency and a per-round time budget (the rest waits for the next
+ *    round), then the receipts and replacements of what is in flight.
+ *
+ * A failing round is logged and counted and the loop goes on (`/readyz` turns unready after
+ * `readiness.maxFailedRounds` in a row, or when the live head runs ahead); a missing price makes the round degraded,
+ * not silent. A chain reset, a vault without code, or a reorg deeper than the window stops the keeper with a
+ * `ChainResetError` (non-zero exit): its state describes a chain that no longer exists.
  */
-import { formatUnits, type Address, type PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
 
-import { marginVaultAbi } from "../../client/src/abi/generated.js";
 import type { KeeperConfig } from "./config/schema.js";
-import { createIndexer, type Indexer, type SyncReturnType } from "./indexer/indexer.js";
-import {
-  createLiquidationContext,
-  pricesByAsset,
-  requirementOf,
-  stateFromStore,
-  type AccountState,
-  type LiquidationContext,
-} from "./liquidation/previewLiquidation.js";
-import { createPartialLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
+import { ChainResetError, ReorgTooDeepError } from "./errors.js";
+import { createIndexer, type Indexer } from "./indexer/indexer.js";
+import { createLiquidationContext, pricesByAsset, type LiquidationContext } from "./liquidation/previewLiquidation.js";
+import { createPartialLiquidationStrategy, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
-import {
-  createBatchParams,
-  createBatchScratch,
-  createMarginBook,
-  isLiquidatableBigint,
-  prepareBatchPrices,
-  screenAccount,
-  type BatchParams,
-  type MarginBook,
-} from "./margin/batch.js";
-import type { Collateral, Position } from "../../client/src/margin/marginLib.js";
-import { WAD } from "../../client/src/margin/mathLib.js";
+import { createAccountView } from "./loop/evaluate.js";
+import { createMarks } from "./loop/marks.js";
+import { planLiquidation } from "./loop/plan.js";
 import type { KeeperMetrics } from "./metrics.js";
 import { readPrices } from "./prices/readPrices.js";
 import type { Sender } from "./send/sender.js";
 import type { KeeperStore } from "./store/store.js";
 import type { RiskConfig } from "./store/types.js";
-
-/** Vault errors that mean someone else liquidated first, or the account recovered: a lost race, not a fault. */
-export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationExceedsInitialMargin", "LiquidationItemTooLarge", "LiquidationDidNotImproveHealth"]);
 
 /** Options of `createKeeper`. */
 export interface CreateKeeperParameters {
@@ -57,8 +46,8 @@ export interface CreateKeeperParameters {
   strategy?: LiquidationStrategy;
   metrics: KeeperMetrics;
   logger: Logger;
-  /** Replaces the indexer (tests). */
-  indexer?: Indexer;
+  /** Replaces the indexer (tests); it must call `onHead` with the head it reads, before anything can fail. */
+  indexer?: (hooks: { onHead(head: number): void }) => Indexer;
 }
 
 /** What one round did. */
@@ -75,6 +64,8 @@ export interface TickReturnType {
   atRisk: Address[];
   /** Liquidation transactions sent in this round. */
   sent: number;
+  /** Whether some price was missing (its holders were not evaluated). */
+  degraded: boolean;
 }
 
 /** The keeper's liveness figures, for `/readyz`. */
@@ -83,15 +74,20 @@ export interface KeeperStatus {
   lastBlock: bigint | null;
   /** When it was processed (ms since epoch; 0 before the first). */
   lastBlockAt: number;
-  /** The chain head seen at the last poll. */
+  /** The chain head, read at the start of every round (also of a round that then fails). */
   head: bigint | null;
+  /** Rounds failed in a row. */
+  failedRounds: number;
 }
 
 /** The keeper. */
 export interface Keeper {
-  /** One round. Throws when indexing or reading the prices fails (the loop catches it). */
+  /** One round. Throws when indexing or reading the block fails (the loop catches it). */
   tick(): Promise<TickReturnType>;
-  /** Rounds every `pollIntervalMs` until `signal` aborts; resolves after the round in progress has finished. */
+  /**
+   * Rounds every `pollIntervalMs` until `signal` aborts; resolves after the round in progress has finished.
+   * Rejects with a `ChainResetError` when the chain the state describes is gone.
+   */
   run(signal: AbortSignal): Promise<void>;
   status(): KeeperStatus;
 }
@@ -102,6 +98,25 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
+
+/**
+ * Checks that `vault` has code at the head: an EOA, a wrong address or a chain restarted empty has none.
+ *
+ * @param client The client.
+ * @param vault The vault.
+ * @throws ChainResetError when there is no code.
+ */
+export async function assertVaultCode(client: PublicClient, vault: Address): Promise<void> {
+  const code = await client.getCode({ address: vault });
+  if (code === undefined || code === "0x") {
+    throw new ChainResetError(`No contract at the vault address ${vault}.`, {
+      metaMessages: [
+        "Either `vault` is wrong (an EOA, another contract's address), or the node was restarted empty since the deployment.",
+        "Check `vault` (`keeper init` reads it from the Ignition deployment); after a chain reset, delete the state file (`dbPath`).",
+      ],
+    });
+  }
+}
 
 /**
  * Creates the keeper.
@@ -115,8 +130,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   const { config, client, store, sender, liquidator, metrics } = parameters;
   const logger = parameters.logger.child({ module: "keeper" });
+  let head: bigint | null = null;
+  let lastBlock: bigint | null = null;
+  let lastBlockAt = 0;
+  let failedRounds = 0;
+  const updateLag = () => {
+    if (head !== null && lastBlock !== null) metrics.blockLag.set(Number(head - lastBlock));
+  };
+  const onHead = (number: number) => {
+    head = BigInt(number);
+    updateLag();
+  };
   const indexer =
-    parameters.indexer ??
+    parameters.indexer?.({ onHead }) ??
     createIndexer({
       client,
       store,
@@ -127,94 +153,14 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       chunkSize: config.getLogsChunkSize,
       logger: parameters.logger.child({ module: "indexer" }),
       metrics,
+      onHead,
     });
   const strategy = parameters.strategy ?? createPartialLiquidationStrategy({ client, vault: config.vault, liquidator });
-
+  const view = createAccountView({ store });
+  const marks = createMarks(config.liquidation.markExpiryBlocks);
   let risk: RiskConfig | null = null;
-  let lastPrices: bigint[] = [];
-  let lastBlock: bigint | null = null;
-  let lastBlockAt = 0;
-  let head: bigint | null = null;
-  /**
-   * Everything the loop keeps per account, in one record (one map lookup per account per round): the state, the
-   * assets it touches, its engine portfolio as a one-account margin book and the bitmask of its assets (book null:
-   * it names an unlisted collateral or market, so it has no margin, like a missing price), a version raised
-   * whenever it is re-evaluated because something changed, the round that last visited it, its last verdict.
-   */
-  interface Tracked {
-    account: Address;
-    state: AccountState;
-    assets: Set<number>;
-    book: MarginBook | null;
-    mask: number;
-    version: number;
-    round: number;
-    unpriced: boolean;
-    atRisk: boolean;
-  }
-  const tracked = new Map<Address, Tracked>();
-  /** The reverse index: the accounts holding each asset (a price move re-evaluates only those). */
-  const holders = new Map<number, Set<Tracked>>();
-  let round = 0;
-  let batchParams: BatchParams | null = null;
-  let scratch = createBatchScratch(1);
-  /** The shortfall MM - E (> 0) of each account under maintenance margin at the last evaluation. */
-  const atRiskShortfalls = new Map<Address, bigint>();
-  /** How many accounts have no computable margin (a touched asset has no usable price). */
-  let unpricedCount = 0;
-  /** Accounts not to try again until their version changes. */
-  const marks = new Map<Address, number>();
-
-  /** (Re)loads `account`'s state from the store and re-indexes it. */
-  function load(account: Address, r: RiskConfig): Tracked {
-    const state = stateFromStore(store, r, account);
-    let t = tracked.get(account);
-    if (t === undefined) {
-      t = { account, state, assets: new Set(), book: null, mask: 0, version: 0, round: 0, unpriced: false, atRisk: false };
-      tracked.set(account, t);
-    }
-    for (const asset of t.assets) holders.get(asset)?.delete(t);
-    const assets = new Set<number>();
-    for (const [id, amount] of state.balances) if (amount !== 0n && r.collaterals[id]) assets.add(r.collaterals[id].asset);
-    for (const [market, size] of state.positions) if (size !== 0n && r.markets[market]) assets.add(r.markets[market].asset);
-    t.state = state;
-    t.assets = assets;
-    const { book, mask } = bookOf(state, r);
-    t.book = book;
-    t.mask = mask;
-    for (const asset of assets) {
-      let set = holders.get(asset);
-      if (set === undefined) holders.set(asset, (set = new Set()));
-      set.add(t);
-    }
-    return t;
-  }
-
-  /** The engine portfolio of `state` as `MarginVault._load` builds it (zero entries left out, balances in WAD). */
-  function bookOf(state: AccountState, r: RiskConfig): { book: MarginBook | null; mask: number } {
-    const collateral: Collateral[] = [];
-    const positions: Position[] = [];
-    let mask = 0;
-    for (const [id, amount] of state.balances) {
-      if (amount === 0n) continue;
-      const c = r.collaterals[id];
-      if (c === undefined) return { book: null, mask: 0 };
-      collateral.push({ asset: c.asset, haircut: c.haircut, balance: amount * 10n ** BigInt(18 - c.decimals) });
-      mask |= 1 << c.asset;
-    }
-    for (const [market, size] of state.positions) {
-      if (size === 0n) continue;
-      const m = r.markets[market];
-      if (m === undefined) return { book: null, mask: 0 };
-      positions.push({ asset: m.asset, k: m.k, size });
-      mask |= 1 << m.asset;
-    }
-    return { book: createMarginBook([{ cash: state.cash, collateral, positions }]), mask };
-  }
-
-  function mark(account: Address): void {
-    marks.set(account, tracked.get(account)?.version ?? 0);
-  }
+  /** What the store changed since the last evaluated round: kept until a round evaluates it (a failed round keeps it). */
+  const pending = { touched: new Set<Address>(), full: true, evict: false };
 
   function nativePrice(r: RiskConfig, prices: bigint[]): bigint | null {
     if (config.gas.nativePriceUsd !== undefined) return BigInt(Math.round(config.gas.nativePriceUsd * 1e6)) * 10n ** 12n;
@@ -223,195 +169,152 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     return price > 0n ? price : null;
   }
 
-  /**
-   * Re-evaluates what can have changed: the float screen decides E < MM where it is clear, the fast bigint engine
-   * decides the rest exactly (the same decisions as `marginRequirement`), and only the accounts under MM get the
-   * full requirement (their shortfall ranks them). Returns how many accounts were evaluated, and how many of them
-   * needed bigint.
-   */
-  function reevaluate(sync: SyncReturnType, r: RiskConfig, ctx: LiquidationContext, prices: bigint[], full: boolean): { reevaluated: number; decidedInBigint: number } {
-    round++;
-    const dirty: Tracked[] = [];
-    const visit = (t: Tracked) => {
-      if (t.round === round) return;
-      t.round = round;
-      dirty.push(t);
-    };
-    // Accounts whose state changed are read again; a price move re-evaluates the cached state of its holders.
-    for (const account of sync.touched) visit(load(account, r));
-    if (full) {
-      for (const account of store.accounts()) if (!sync.touched.has(account)) visit(load(account, r));
-      batchParams = createBatchParams(ctx.riskParams);
-      scratch = createBatchScratch(r.assets.length);
-    } else {
-      for (let asset = 0; asset < prices.length; asset++) {
-        if (prices[asset] === lastPrices[asset]) continue;
-        for (const t of holders.get(asset) ?? []) visit(t);
-      }
-    }
-    if (sync.touched.has(liquidator)) marks.clear(); // a new collateral deposit of the keeper may make impossible liquidations possible
-    const params = batchParams!;
-    const bp = prepareBatchPrices(prices);
-    let unpricedMask = 0;
-    for (let asset = 0; asset < prices.length; asset++) if (!(prices[asset]! > 0n)) unpricedMask |= 1 << asset;
-    let decidedInBigint = 0;
-    for (const t of dirty) {
-      t.version++;
-      const unpriced = t.book === null || (t.mask & unpricedMask) !== 0;
-      if (unpriced !== t.unpriced) {
-        t.unpriced = unpriced;
-        unpricedCount += unpriced ? 1 : -1;
-      }
-      let verdict: number = 0;
-      if (!unpriced) {
-        verdict = screenAccount(t.book!, params, bp, 0, scratch);
-        if (verdict < 0) {
-          decidedInBigint++;
-          verdict = isLiquidatableBigint(t.book!, params, bp, 0, scratch) ? 1 : 0;
-        }
-      }
-      if (verdict === 0) {
-        if (t.atRisk) {
-          t.atRisk = false;
-          atRiskShortfalls.delete(t.account);
-        }
-        continue;
-      }
-      // A candidate: the full requirement (as the vault computes it) gives the shortfall that ranks it.
-      const req = requirementOf(t.state, ctx)!;
-      t.atRisk = true;
-      atRiskShortfalls.set(t.account, req.mm - req.equity);
-    }
-    return { reevaluated: dirty.length, decidedInBigint };
-  }
-
-  async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean): Promise<boolean> {
+  /** Plans one candidate and sends it (or logs why not); true when sent. */
+  async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean, pricesComplete: boolean): Promise<boolean> {
     const log = logger.child({ account, block: Number(blockNumber) });
-    const skip = (reason: string, fields: Record<string, unknown> = {}, remember = true) => {
+    const version = view.get(account)!.version;
+    const candidate = { account, state: view.get(account)!.state, liquidator: view.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
+    const decision = await planLiquidation({
+      client,
+      vault: config.vault,
+      liquidator,
+      strategy,
+      candidate,
+      fees: () => (sender ? sender.fees(baseFee) : Promise.resolve({ maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n })),
+      baseFeePerGas: baseFee,
+      nativePrice: nativePrice(r, ctx.prices),
+      minProfitUsd: config.gas.minProfitUsd,
+      gasLimitMultiplier: config.gas.gasLimitMultiplier,
+      pricesComplete,
+    });
+    if (decision.kind === "lost") {
+      metrics.liquidationsLost.inc({ stage: "simulation" });
+      marks.mark(account, version, blockNumber);
+      log.info({ error: decision.errorName }, "liquidation lost before sending (already liquidated or healthy at the head)");
+      return false;
+    }
+    const skip = (reason: string, fields: Record<string, unknown>, mark: boolean) => {
       metrics.liquidationsSkipped.inc({ reason });
-      if (remember) mark(account);
+      if (mark) marks.mark(account, version, blockNumber);
       log.info({ reason, ...fields }, "liquidation skipped");
       return false;
     };
-    const candidate = { account, state: tracked.get(account)!.state, liquidator: tracked.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
-    if (!strategy.isApplicable(candidate)) return skip("not-applicable");
-    const plan = strategy.preview(candidate);
-    if (plan === null) return skip("no-plan", { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
-    // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
-    // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
-    // competitor's transaction: the race is then decided on-chain, not guessed here).
-    const settle = <T,>(promise: Promise<T>) => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
-    const estimating = settle(client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" }));
-    const pricing = settle(sender ? sender.fees(baseFee) : Promise.resolve({ maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n }));
-    const simulation = await strategy.simulate(plan);
-    if (!simulation.ok) {
-      if (LOST_RACE_ERRORS.has(simulation.errorName)) {
-        metrics.liquidationsLost.inc({ stage: "simulation" });
-        mark(account);
-        log.info({ error: simulation.errorName }, "liquidation lost before sending (already liquidated or healthy at the head)");
-        return false;
-      }
-      return skip("simulation-revert", { error: simulation.errorName });
-    }
-    const estimated = await estimating;
-    if (!estimated.ok) return skip("simulation-revert", { error: revertName(estimated.error) });
-    const gasEstimate = estimated.value;
-    const priced = await pricing;
-    if (!priced.ok) throw priced.error;
-    const fees = priced.value;
-    if (fees === null) return skip("fee-cap", { baseFeeGwei: formatUnits(baseFee ?? 0n, 9) }, false);
-    const native = nativePrice(r, ctx.prices);
-    if (native === null) return skip("no-native-price", { hint: "set gas.nativePriceUsd or gas.nativeAssetSymbol" }, false);
-    const feePerGas = (baseFee ?? 0n) + fees.maxPriorityFeePerGas;
-    const gasCost = (gasEstimate * feePerGas * native) / WAD;
-    const profit = plan.preview.reward - gasCost;
-    const figures = {
-      items: plan.items.map((i) => ({ collateral: i.collateral, id: Number(i.id), amount: i.amount.toString() })),
-      rewardUsd: formatUnits(plan.preview.reward, 18),
-      gasCostUsd: formatUnits(gasCost, 18),
-      profitUsd: formatUnits(profit, 18),
-      gas: gasEstimate.toString(),
-    };
-    if (Number(formatUnits(profit, 18)) < config.gas.minProfitUsd) return skip("unprofitable", figures);
+    if (decision.kind === "skip") return skip(decision.reason, decision.fields, decision.mark);
     if (config.mode === "dry-run" || sender === null) {
       metrics.liquidationsSkipped.inc({ reason: "dry-run" });
-      mark(account);
-      log.info(figures, "dry run: would liquidate");
+      marks.mark(account, version, blockNumber);
+      log.info(decision.figures, "dry run: would liquidate");
       return false;
     }
-    if (!balanceOk) return skip("balance-low", figures, false);
-    const gasLimit = (gasEstimate * BigInt(Math.round(config.gas.gasLimitMultiplier * 1000))) / 1000n;
+    if (!balanceOk) return skip("balance-low", decision.figures, false);
     try {
-      await sender.send({ account, items: plan.items, gas: gasLimit, fees, blockNumber });
-      log.info(figures, "liquidating");
+      await sender.send({ account, items: decision.plan.items, gas: decision.gas, fees: decision.fees, blockNumber });
+      log.info(decision.figures, "liquidating");
       return true;
     } catch (error) {
+      // Not a definite answer (a node refusing or timing out): not marked, tried again next round unless in flight.
       metrics.liquidationsSkipped.inc({ reason: "send-failed" });
-      log.error({ err: error }, "sending the liquidation failed; retrying at the next change");
-      mark(account);
+      log.error({ err: error }, "sending the liquidation failed; retrying next round");
       return false;
     }
   }
 
+  /** The send step: attempts, worst first, `liquidation.concurrency` at a time, until the round's budget is spent. */
+  async function attemptAll(targets: Address[], run: (account: Address) => Promise<boolean>): Promise<{ sent: number; deferred: number }> {
+    const deadline = performance.now() + config.liquidation.roundBudgetMs;
+    let next = 0;
+    let sent = 0;
+    const worker = async () => {
+      while (next < targets.length && performance.now() < deadline) {
+        if (await run(targets[next++]!)) sent++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(config.liquidation.concurrency, targets.length) }, worker));
+    return { sent, deferred: targets.length - next };
+  }
+
   async function tick(): Promise<TickReturnType> {
-    let sync: SyncReturnType;
-    try {
-      sync = await indexer.sync();
-    } catch (error) {
+    const sync = await indexer.sync().catch(async (error: unknown) => {
       metrics.indexerErrors.inc({ error: error instanceof Error ? error.name : "Error" });
+      if (error instanceof ReorgTooDeepError) {
+        await assertVaultCode(client, config.vault);
+        throw new ChainResetError("The chain no longer holds the blocks the state was built from.", {
+          cause: error,
+          metaMessages: ["The node was restarted or reorganised deeper than `reorgWindow`: delete the state file (`dbPath`) and restart to re-index."],
+        });
+      }
       throw error;
-    }
+    });
     const started = performance.now();
     head = BigInt(sync.head);
-    if (sync.checkpoint === null) return { block: null, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
+    for (const account of sync.touched) pending.touched.add(account);
+    pending.full ||= sync.riskChanged;
+    if (sync.reorgedTo !== null) {
+      // A rollback may have removed the vault itself (a chain reset that a shallow window mistakes for a reorg).
+      await assertVaultCode(client, config.vault);
+      pending.full = pending.evict = true;
+      marks.clear();
+    }
+    const empty = { evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0, degraded: false };
+    if (sync.checkpoint === null) return { block: null, ...empty };
     const blockNumber = BigInt(sync.checkpoint);
-    if (lastBlock === blockNumber && sync.applied === 0 && sync.reorgedTo === null) {
+    const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full;
+    if (unchanged) {
       if (sender) await sender.onBlock(blockNumber);
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
-      return { block: blockNumber, evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0 };
+      return { block: blockNumber, ...empty };
     }
     const block = await client.getBlock({ blockNumber });
-    const full = risk === null || sync.riskChanged;
-    if (full) risk = store.riskConfig();
-    const r = risk!;
+    if (risk === null || pending.full) risk = store.riskConfig();
+    const r = risk;
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
     const prices = pricesByAsset(r.assets.length, read);
+    const degraded = read.sequencerError !== null || read.prices.some((p) => !p.ok);
+    if (degraded) {
+      metrics.degradedRounds.inc();
+      const missing = read.prices.filter((p) => !p.ok).map((p) => p.asset);
+      logger.warn({ block: Number(blockNumber), missing, sequencer: read.sequencerError?.shortMessage }, "degraded round: some prices are missing; their holders are not evaluated");
+    }
     const ctx = createLiquidationContext(r, prices);
-    const { reevaluated, decidedInBigint } = reevaluate(sync, r, ctx, prices, full);
-    lastPrices = prices;
+    if (pending.touched.has(liquidator)) marks.clear(); // a deposit of the keeper may make impossible liquidations possible
+    const { reevaluated, decidedInBigint, evicted } = view.evaluate(pending, r, ctx, prices);
+    if (evicted > 0) logger.warn({ evicted }, "reorg: accounts the store no longer has were evicted");
+    pending.touched = new Set();
+    pending.full = pending.evict = false;
 
-    const atRisk: { account: Address; shortfall: bigint }[] = [];
-    const unpriced = unpricedCount;
-    for (const [account, shortfall] of atRiskShortfalls) atRisk.push({ account, shortfall });
-    atRisk.sort((x, y) => (x.shortfall > y.shortfall ? -1 : x.shortfall < y.shortfall ? 1 : x.account < y.account ? -1 : 1));
-    metrics.accountsTracked.set(tracked.size);
+    const atRisk = view.atRisk();
+    metrics.accountsTracked.set(view.size);
     metrics.atRiskAccounts.set(atRisk.length);
-    metrics.unpricedAccounts.set(unpriced);
+    metrics.unpricedAccounts.set(view.unpriced);
 
     let sent = 0;
-    const targets = atRisk.filter(({ account }) => account !== liquidator && !sender?.isPending(account) && marks.get(account) !== tracked.get(account)?.version);
+    const targets = atRisk
+      .map(({ account }) => account)
+      .filter((account) => account !== liquidator && !sender?.isPending(account) && !marks.isMarked(account, view.get(account)!.version, blockNumber));
     if (targets.length > 0) {
       const balanceOk = sender ? await sender.checkBalance() : true;
-      for (const { account } of targets) {
-        if (await attempt(account, ctx, r, blockNumber, block.baseFeePerGas, balanceOk)) sent++;
-      }
+      const result = await attemptAll(targets, (account) => attempt(account, ctx, r, blockNumber, block.baseFeePerGas, balanceOk, !degraded));
+      sent = result.sent;
+      metrics.deferredCandidates.set(result.deferred);
+      if (result.deferred > 0) logger.warn({ deferred: result.deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
       if (sent > 0) metrics.decisionSeconds.set((performance.now() - started) / 1000);
     }
+    metrics.markedAccounts.set(marks.count(blockNumber));
     if (sender) {
-      await sender.onBlock(blockNumber);
+      await sender.onBlock(blockNumber, block.baseFeePerGas);
       if (targets.length === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
     }
     lastBlock = blockNumber;
     lastBlockAt = Date.now();
+    updateLag();
     metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
     if (atRisk.length > 0 || reevaluated > 0) {
       logger.debug({ block: Number(blockNumber), reevaluated, atRisk: atRisk.length, sent }, "block processed");
     }
-    return { block: blockNumber, evaluated: true, reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent };
+    return { block: blockNumber, evaluated: true, reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent, degraded };
   }
 
-  /** Called by the sender when a liquidation in flight is mined or dropped. */
   return {
     tick,
     async run(signal) {
@@ -419,22 +322,26 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       while (!signal.aborted) {
         try {
           await tick();
+          failedRounds = 0;
         } catch (error) {
+          if (error instanceof ChainResetError) {
+            logger.fatal({ err: error, lastBlock: lastBlock === null ? null : Number(lastBlock) }, "stopping: the chain the state describes is gone");
+            throw error;
+          }
+          failedRounds++;
           metrics.loopErrors.inc({ error: error instanceof Error ? error.name : "Error" });
-          logger.error({ err: error, lastBlock: lastBlock === null ? null : Number(lastBlock) }, "round failed; the loop goes on");
+          logger.error({ err: error, lastBlock: lastBlock === null ? null : Number(lastBlock), failedRounds }, "round failed; the loop goes on");
         }
+        metrics.failedRounds.set(failedRounds);
         await sleep(config.pollIntervalMs, signal);
       }
       logger.info({ lastBlock: lastBlock === null ? null : Number(lastBlock), inFlight: sender?.pending().length ?? 0 }, "keeper stopped");
     },
-    status: () => ({ lastBlock, lastBlockAt, head }),
+    status: () => ({ lastBlock, lastBlockAt, head, failedRounds }),
   };
 }
 
-/**
- * The settle callback to give the sender: a reverted liquidation (a lost race) marks nothing by itself, since the
- * account's next event re-evaluates it; this only logs. Kept as a function for symmetry with the sender's API.
- */
+/** The settle callback to give the sender: logs a liquidation lost on-chain (its account's next event re-evaluates it). */
 export function onLiquidationSettled(logger: Logger) {
   return (pending: { account: Address; hashes: readonly string[] }, status: string) => {
     if (status !== "success") logger.warn({ account: pending.account, hash: pending.hashes.at(-1), status }, "liquidation lost (reverted or replaced)");

@@ -43,6 +43,16 @@ export interface KeeperMetrics {
   balanceLow: Gauge;
   /** Seconds from a new block seen to its liquidations sent (the decision latency). */
   decisionSeconds: Gauge;
+  /** Blocks between the chain head (polled every round, even a failing one) and the last block processed. */
+  blockLag: Gauge;
+  /** Rounds failed in a row (0 after a successful round); `/readyz` fails at `readiness.maxFailedRounds`. */
+  failedRounds: Gauge;
+  /** Rounds evaluated with some price missing (a feed unreadable or rejected): its holders are not evaluated. */
+  degradedRounds: Counter;
+  /** Accounts under MM not tried again for now (a definite answer: lost race, no plan, unprofitable, dry-run). */
+  markedAccounts: Gauge;
+  /** Candidates left for the next round when the round's time budget ran out. */
+  deferredCandidates: Gauge;
 }
 
 /** Options of `createMetrics`. */
@@ -82,5 +92,10 @@ export function createMetrics(parameters: CreateMetricsParameters = {}): KeeperM
     keeperBalance: new Gauge({ name: "keeper_balance_eth", help: "The keeper's native balance (ether units).", registers }),
     balanceLow: new Gauge({ name: "keeper_balance_low", help: "1 while the native balance is under gas.minBalanceEth.", registers }),
     decisionSeconds: new Gauge({ name: "keeper_decision_seconds", help: "Seconds from a block seen to its liquidations sent.", registers }),
+    blockLag: new Gauge({ name: "keeper_block_lag", help: "Blocks between the chain head and the last block processed.", registers }),
+    failedRounds: new Gauge({ name: "keeper_failed_rounds", help: "Rounds failed in a row.", registers }),
+    degradedRounds: new Counter({ name: "keeper_degraded_rounds_total", help: "Rounds evaluated with some price missing.", registers }),
+    markedAccounts: new Gauge({ name: "keeper_accounts_marked", help: "Accounts under MM not tried again for now.", registers }),
+    deferredCandidates: new Gauge({ name: "keeper_candidates_deferred", help: "Candidates left for the next round (time budget).", registers }),
   };
 }

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { KeeperConfig } from "./config/schema.js";
+import { ConfigError } from "./errors.js";
 import type { KeeperStatus } from "./keeper.js";
 import type { KeeperMetrics } from "./metrics.js";
 
@@ -30,6 +31,7 @@ export interface StartServerReturnType {
 /** Whether the keeper is ready, and why not. */
 export function readiness(status: KeeperStatus, limits: KeeperConfig["readiness"], now = Date.now()): { ready: boolean; reason: string } {
   if (status.lastBlock === null) return { ready: false, reason: "no block processed yet" };
+  if (status.failedRounds >= limits.maxFailedRounds) return { ready: false, reason: `${status.failedRounds} rounds failed in a row` };
   const age = (now - status.lastBlockAt) / 1000;
   if (age > limits.maxStaleSeconds) return { ready: false, reason: `last block processed ${age.toFixed(0)} s ago` };
   const lag = status.head === null ? 0n : status.head - status.lastBlock;
@@ -67,7 +69,14 @@ export async function startServer(parameters: StartServerParameters): Promise<St
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (cause: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(`Cannot serve /metrics on ${parameters.host}:${parameters.port}${cause.code === "EADDRINUSE" ? ": the port is in use" : ""}.`, {
+          cause,
+          metaMessages: ["Set another `metrics.port` (or `metrics.host`) in the config, or stop what holds the port."],
+        }),
+      ),
+    );
     server.listen(parameters.port, parameters.host, () => resolve());
   });
   return {

@@ -4,21 +4,27 @@ import { createMetrics } from "../../keeper/src/metrics.js";
 import { readiness, startServer } from "../../keeper/src/server.js";
 import type { KeeperStatus } from "../../keeper/src/keeper.js";
 
-const limits = { maxBlockLag: 3, maxStaleSeconds: 120 };
+const limits = { maxBlockLag: 3, maxStaleSeconds: 120, maxFailedRounds: 3 };
 
 describe("keeper endpoints", () => {
   it("readiness: unready before the first block, when the last block processed is stale, or when behind the head", () => {
     const now = 1_000_000_000;
-    expect(readiness({ lastBlock: null, lastBlockAt: 0, head: 10n }, limits, now)).to.deep.equal({ ready: false, reason: "no block processed yet" });
-    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 5_000, head: 12n }, limits, now)).to.deep.equal({ ready: true, reason: "ok" });
-    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 120_000, head: 10n }, limits, now).ready, "at the limit").to.equal(true);
-    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 121_000, head: 10n }, limits, now)).to.deep.equal({ ready: false, reason: "last block processed 121 s ago" });
-    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 1_000, head: 14n }, limits, now)).to.deep.equal({ ready: false, reason: "4 blocks behind the head" });
+    expect(readiness({ lastBlock: null, lastBlockAt: 0, head: 10n, failedRounds: 0 }, limits, now)).to.deep.equal({ ready: false, reason: "no block processed yet" });
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 5_000, head: 12n, failedRounds: 0 }, limits, now)).to.deep.equal({ ready: true, reason: "ok" });
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 120_000, head: 10n, failedRounds: 0 }, limits, now).ready, "at the limit").to.equal(true);
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 121_000, head: 10n, failedRounds: 0 }, limits, now)).to.deep.equal({ ready: false, reason: "last block processed 121 s ago" });
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 1_000, head: 14n, failedRounds: 0 }, limits, now)).to.deep.equal({ ready: false, reason: "4 blocks behind the head" });
+  });
+
+  it("readiness: unready after maxFailedRounds failed rounds in a row, even with a fresh last block", () => {
+    const now = 1_000_000_000;
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 1_000, head: 10n, failedRounds: 2 }, limits, now).ready).to.equal(true);
+    expect(readiness({ lastBlock: 10n, lastBlockAt: now - 1_000, head: 10n, failedRounds: 3 }, limits, now)).to.deep.equal({ ready: false, reason: "3 rounds failed in a row" });
   });
 
   it("/readyz turns 503 when the last processed block goes stale, and back to 200 when a block is processed", async () => {
-    const status: KeeperStatus = { lastBlock: 7n, lastBlockAt: Date.now(), head: 7n };
-    const http = await startServer({ host: "127.0.0.1", port: 0, metrics: createMetrics(), readiness: { maxBlockLag: 3, maxStaleSeconds: 60 }, status: () => status });
+    const status: KeeperStatus = { lastBlock: 7n, lastBlockAt: Date.now(), head: 7n, failedRounds: 0 };
+    const http = await startServer({ host: "127.0.0.1", port: 0, metrics: createMetrics(), readiness: { maxBlockLag: 3, maxStaleSeconds: 60, maxFailedRounds: 3 }, status: () => status });
     try {
       const get = async (path: string) => {
         const response = await fetch(`http://127.0.0.1:${http.port}${path}`);

@@ -1,3 +1,7 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { PublicClient } from "viem";
 
 import type { KeeperConfig } from "../config/schema.js";
@@ -22,7 +26,35 @@ export interface IndexAndPriceReturnType {
 }
 
 /**
- * Opens the store, indexes to the head (minus confirmations) and reads the prices at the checkpoint block, so
+ * Opens a private copy of the state file (SQLite `VACUUM INTO`, through a read-only connection): `scan` and
+ * `account` index that copy to the head and never write the keeper's own file, so a running keeper's checkpoint
+ * is never moved under it. Without a state file, the copy starts empty.
+ *
+ * @param parameters The config's state file, vault and chain.
+ * @returns A store on the copy; closing it deletes the copy.
+ */
+export function openStoreCopy(parameters: { path: string; vault: KeeperConfig["vault"]; chainId: number }): KeeperStore {
+  const dir = mkdtempSync(join(tmpdir(), "keeper-read-"));
+  const copy = join(dir, "state.sqlite");
+  if (parameters.path !== ":memory:" && existsSync(parameters.path)) {
+    const source = new DatabaseSync(parameters.path, { readOnly: true });
+    try {
+      source.exec(`VACUUM INTO '${copy.replace(/'/g, "''")}'`);
+    } finally {
+      source.close();
+    }
+  }
+  const store = openStore({ path: copy, vault: parameters.vault, chainId: parameters.chainId });
+  const close = store.close.bind(store);
+  store.close = () => {
+    close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return store;
+}
+
+/**
+ * Opens a copy of the store (the keeper's file is only read), indexes to the head (minus confirmations) and reads the prices at the checkpoint block, so
  * that state and prices describe the same block. The caller closes the store.
  *
  * @param parameters Config, client, logger.
@@ -30,7 +62,7 @@ export interface IndexAndPriceReturnType {
  */
 export async function indexAndPrice(parameters: IndexAndPriceParameters): Promise<IndexAndPriceReturnType> {
   const { config, client, logger } = parameters;
-  const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
+  const store = openStoreCopy({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
   try {
     const indexer = createIndexer({
       client,

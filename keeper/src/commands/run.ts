@@ -1,15 +1,41 @@
-import { createWalletClient, defineChain, getAddress, type Address } from "viem";
+import { createWalletClient, defineChain, getAddress, type Address, type PublicClient } from "viem";
 
 import { createKeeperClient, createKeeperTransport } from "../client.js";
 import type { KeeperConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
-import { createKeeper, onLiquidationSettled } from "../keeper.js";
+import { assertVaultCode, createKeeper, onLiquidationSettled } from "../keeper.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics.js";
 import { loadSigner } from "../send/loadSigner.js";
 import { createSender, type Sender } from "../send/sender.js";
 import { startServer } from "../server.js";
 import { openStore } from "../store/store.js";
+
+/**
+ * Refuses a config that would silently "work" on nothing: a `vault` without code (an EOA, a wrong address, a node
+ * restarted empty), or a `startBlock` after the vault's deployment (the listings would be missed: E = MM = 0).
+ *
+ * @param client The client.
+ * @param config The vault and start block.
+ * @param logger Warns when the node cannot serve the state at `startBlock - 1` (a pruned node): unchecked then.
+ * @throws ChainResetError (no code) or ConfigError (startBlock too late).
+ */
+export async function checkDeployment(client: PublicClient, config: Pick<KeeperConfig, "vault" | "startBlock">, logger?: Logger): Promise<void> {
+  await assertVaultCode(client, config.vault);
+  if (config.startBlock === 0) return;
+  let before: string | undefined;
+  try {
+    before = await client.getCode({ address: config.vault, blockNumber: BigInt(config.startBlock - 1) });
+  } catch (error) {
+    logger?.warn({ err: error, startBlock: config.startBlock }, "cannot read the vault's code before startBlock (pruned node?): startBlock unchecked");
+    return;
+  }
+  if (before !== undefined && before !== "0x") {
+    throw new ConfigError(`startBlock ${config.startBlock} is after the vault's deployment: the vault already has code at block ${config.startBlock - 1}.`, {
+      metaMessages: ["Set `startBlock` to the vault's deployment block (`keeper init` reads it from the Ignition deployment)."],
+    });
+  }
+}
 
 /** Options of `runCommand`. */
 export interface RunCommandParameters {
@@ -41,6 +67,7 @@ export async function runCommand(parameters: RunCommandParameters): Promise<void
     throw new ConfigError("No liquidator address.", { metaMessages: ["Set `key`, or `liquidator` (the address simulations are made from) for a dry run."] });
   }
   const client = await createKeeperClient(config, metrics);
+  await checkDeployment(client, config, logger);
   const store = openStore({ path: config.dbPath, vault: config.vault, chainId: config.chainId });
   let sender: Sender | null = null;
   if (account) {

@@ -149,6 +149,32 @@ export const readinessSchema = z.strictObject({
    * @default 120
    */
   maxStaleSeconds: positiveInt("seconds, e.g. 120").default(120),
+  /**
+   * Ready only when fewer than this many rounds in a row have failed (an RPC down, a feed unreadable).
+   * @default 3
+   */
+  maxFailedRounds: positiveInt("failed rounds in a row, e.g. 3").default(3),
+});
+
+/** How liquidations are attempted within a round. */
+export const liquidationSchema = z.strictObject({
+  /**
+   * Candidates simulated and sent at the same time (each takes ~4 round trips: simulate, estimate, fees, send).
+   * @default 8
+   */
+  concurrency: positiveInt("simultaneous attempts, e.g. 8").default(8),
+  /**
+   * The time a round may spend on attempts, in milliseconds; candidates left over wait for the next round (worst
+   * first), so that blocks keep being processed while thousands of accounts are liquidatable.
+   * @default 4000
+   */
+  roundBudgetMs: positiveInt("milliseconds, e.g. 4000").default(4000),
+  /**
+   * An account skipped on a definite answer (a decoded vault revert, no plan with every price known, unprofitable,
+   * dry-run) is not tried again for this many blocks unless its state or a price of its assets changes.
+   * @default 10
+   */
+  markExpiryBlocks: positiveInt("blocks, e.g. 10").default(10),
 });
 
 /** `keeper.config.json`. */
@@ -206,6 +232,8 @@ export const keeperConfigSchema = z.strictObject({
   gas: gasSchema.default(gasSchema.parse({})),
   /** The stale-block watchdog behind `/readyz`. */
   readiness: readinessSchema.default(readinessSchema.parse({})),
+  /** Concurrency, time budget and retry of liquidation attempts. */
+  liquidation: liquidationSchema.default(liquidationSchema.parse({})),
   /**
    * The liquidator's address when no `key` is given (dry-run only): simulations are made from it. With a key,
    * the key's address is the liquidator and this must be omitted or equal to it.

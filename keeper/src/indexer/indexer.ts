@@ -28,6 +28,8 @@ export interface CreateIndexerParameters {
   chunkSize?: number;
   logger?: Logger;
   metrics?: KeeperMetrics;
+  /** Called with the head as soon as it is read, before anything can fail (the readiness watchdog). */
+  onHead?: (head: number) => void;
 }
 
 /** What one `sync` did. */
@@ -46,13 +48,44 @@ export interface SyncReturnType {
   riskChanged: boolean;
 }
 
-const ACCOUNT_EVENTS = new Set(["Deposit", "Withdraw", "PositionChanged", "CashChanged", "CollateralTransferred", "OperatorSet"]);
+/** Events that change an account's cash, balances or positions, and the fields naming the accounts changed. */
+const ACCOUNT_EVENTS: Record<string, readonly string[]> = {
+  Deposit: ["account"],
+  Withdraw: ["account"],
+  PositionChanged: ["account"],
+  CashChanged: ["account"],
+  CollateralTransferred: ["from", "to"],
+};
 
-/** Adds the accounts an event changes to `touched`; returns whether it is a configuration event instead. */
-function collectTouched(event: VaultEvent, touched: Set<Address>): boolean {
-  if (!ACCOUNT_EVENTS.has(event.eventName)) return true;
+/** Events that change what every account's margin depends on (listings, oracles, correlations, parameters). */
+export const RISK_EVENTS = new Set([
+  "AssetListed",
+  "AssetOracleSet",
+  "AssetScanSet",
+  "CorrelationSet",
+  "ImFactorSet",
+  "SequencerFeedSet",
+  "CollateralListed",
+  "CollateralSet",
+  "MarketListed",
+  "MarketSet",
+  "LiquidationConfigSet",
+  "LiquidationDiscountSet",
+  "CollateralLiquidationDiscountSet",
+  "InsuranceFundSet",
+]);
+
+/**
+ * Adds the accounts an event changes to `touched`; returns whether it changes the risk configuration instead.
+ * Every other event (`TradeSettled`, `Liquidated`, `BadDebt*`, order and operator events) changes no account by
+ * itself: the vault emits the account events above for each change it makes, so re-evaluating everyone for them
+ * (a full reload per trade) would be wasted work.
+ */
+export function collectTouched(event: Pick<VaultEvent, "eventName" | "args">, touched: Set<Address>): boolean {
+  const fields = ACCOUNT_EVENTS[event.eventName];
+  if (fields === undefined) return RISK_EVENTS.has(event.eventName);
   const args = event.args as Record<string, unknown>;
-  for (const field of ["account", "from", "to"]) {
+  for (const field of fields) {
     const value = args[field];
     if (typeof value === "string") touched.add(getAddress(value));
   }
@@ -194,6 +227,7 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
   async function sync(): Promise<SyncReturnType> {
     const head = Number(await rpc("eth_blockNumber", client.getBlockNumber({ cacheTime: 0 })));
     metrics?.chainHead.set(head);
+    parameters.onHead?.(head);
     const reorgedTo = await checkReorg();
     const target = head - confirmations;
     let applied = 0;

@@ -1,12 +1,20 @@
 /**
  * The liquidation sender: EIP-1559 fees capped by the config, the nonce from viem's `nonceManager` (on the
- * account), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement with
- * fees raised by `gas.feeBumpPercent` (>= 12.5 %) for a transaction still not mined after
- * `gas.replaceAfterBlocks` blocks. With a journal (the store), every transaction sent is recorded, and a restarted
- * sender resumes the ones still pending instead of forgetting them.
+ * account), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement for a
+ * transaction still not mined after `gas.replaceAfterBlocks` blocks, with fees at least `gas.feeBumpPercent`
+ * (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within `gas.maxFeePerGasGwei`.
+ * With a journal (the store), every transaction is recorded with its signed hash BEFORE it is broadcast, so a crash
+ * between the two cannot lose a transaction that may be out; a restarted sender resumes the ones still pending.
+ *
+ * A transaction is settled only on a definite answer: a receipt (success or reverted), or its nonce taken while no
+ * hash of it has a receipt at two successive checks ("dropped": some nodes expose the receipt a moment after the
+ * nonce moves, so the first check after the nonce advanced only re-checks). A failed receipt request is "unknown",
+ * never "not mined".
  */
 import {
   encodeFunctionData,
+  keccak256,
+  TransactionReceiptNotFoundError,
   formatEther,
   parseGwei,
   type Address,
@@ -44,6 +52,8 @@ export interface PendingLiquidation {
   sentAtBlock: bigint;
   /** When it was first sent (ms since epoch). */
   sentAt: number;
+  /** The block at which the nonce was first seen taken without a receipt (a receipt is looked for once more). */
+  nonceTakenAt?: bigint;
 }
 
 /** How a pending liquidation ended. */
@@ -87,8 +97,11 @@ export interface Sender {
   fees(baseFeePerGas: bigint | null): Promise<Fees | null>;
   /** Signs and sends `liquidate(account, items)`; returns the hash. */
   send(parameters: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; blockNumber: bigint }): Promise<Hex>;
-  /** Checks receipts of what is in flight and replaces what is stuck. Never throws. */
-  onBlock(blockNumber: bigint): Promise<void>;
+  /**
+   * Checks receipts of what is in flight and replaces what is stuck (the replacement pays at least 2 x
+   * `baseFeePerGas` + tip). Never throws.
+   */
+  onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<void>;
 }
 
 const bump = (value: bigint, percent: number): bigint => {
@@ -96,6 +109,27 @@ const bump = (value: bigint, percent: number): bigint => {
   const basisPoints = BigInt(Math.ceil(percent * 100));
   return (value * (10_000n + basisPoints) + 9_999n) / 10_000n + 1n;
 };
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/**
+ * The fees of a replacement: each field bumped by `percent` (the node's replacement rule), and the max fee at least
+ * 2 x the current base fee + tip (a bump alone stays under a base fee that has risen since), both within `cap`.
+ *
+ * @param old The fees of the transaction replaced.
+ * @param baseFeePerGas The current base fee (null: unknown, the bump alone).
+ * @param percent The bump, >= 12.5.
+ * @param cap The max fee cap.
+ * @returns The new fees (tip <= max fee).
+ * @example replacementFees({ maxFeePerGas: 20n, maxPriorityFeePerGas: 1n }, 100n, 20, 1000n) // max fee 201
+ */
+export function replacementFees(old: Fees, baseFeePerGas: bigint | null, percent: number, cap: bigint): Fees {
+  const tip = bump(old.maxPriorityFeePerGas, percent);
+  const wanted = max(bump(old.maxFeePerGas, percent), 2n * (baseFeePerGas ?? 0n) + tip);
+  const maxFeePerGas = min(wanted, cap);
+  return { maxFeePerGas, maxPriorityFeePerGas: min(tip, maxFeePerGas) };
+}
 
 /**
  * Creates the sender.
@@ -112,6 +146,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
   const minBalance = BigInt(Math.round(gas.minBalanceEth * 1e9)) * 10n ** 9n;
   const inFlight = new Map<Address, PendingLiquidation>();
   let tipCache: { at: number; tip: bigint } | null = null;
+  let sending: Promise<void> = Promise.resolve();
 
   const record = (p: PendingLiquidation, status: LiquidationTransactionRecord["status"] = "pending") =>
     journal?.recordLiquidationTransaction({ sender: account.address, ...p, hashes: [...p.hashes], status });
@@ -121,7 +156,28 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     logger.info({ account: r.account, hash: r.hashes.at(-1), nonce: r.nonce }, "liquidation in flight before the restart: following it");
   }
 
-  async function sendRaw(p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number }): Promise<{ hash: Hex; nonce: number }> {
+  /**
+   * Signs the transaction, hands its hash to `beforeBroadcast` (the journal), then broadcasts it. A hash journaled
+   * but never broadcast is harmless (never mined); the reverse order could forget a transaction that is out.
+   */
+  function signAndSend(
+    p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
+    beforeBroadcast: (hash: Hex, nonce: number) => void,
+  ): Promise<{ hash: Hex; nonce: number }> {
+    // One at a time: the keeper plans liquidations concurrently, but a nonce is taken and broadcast before the
+    // next one is (viem's nonce manager hands out duplicates to concurrent callers while blocks are mined).
+    const run = sending.then(() => signAndSendNow(p, beforeBroadcast));
+    sending = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async function signAndSendNow(
+    p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
+    beforeBroadcast: (hash: Hex, nonce: number) => void,
+  ): Promise<{ hash: Hex; nonce: number }> {
     const request = await walletClient.prepareTransactionRequest({
       account,
       chain: walletClient.chain,
@@ -135,13 +191,32 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     });
     try {
       const serialized = await walletClient.signTransaction(request as never);
-      const hash = await walletClient.sendRawTransaction({ serializedTransaction: serialized });
+      const hash = keccak256(serialized);
+      beforeBroadcast(hash, request.nonce);
+      await walletClient.sendRawTransaction({ serializedTransaction: serialized });
       return { hash, nonce: request.nonce };
     } catch (error) {
       // The nonce may be unused: the manager reads it from the chain again next time.
       if (p.nonce === undefined) account.nonceManager?.reset({ address: account.address, chainId: walletClient.chain.id });
       throw error;
     }
+  }
+
+  /** A receipt, null when the node says it has none, or "unknown" when the request failed. */
+  async function receiptOf(hash: Hex) {
+    try {
+      return await publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      return error instanceof TransactionReceiptNotFoundError ? null : ("unknown" as const);
+    }
+  }
+
+  function settle(pending: PendingLiquidation, settled: SettledStatus): void {
+    inFlight.delete(pending.account);
+    journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
+    if (settled === "success") metrics.liquidationsSucceeded.inc();
+    else metrics.liquidationsLost.inc({ stage: settled === "reverted" ? "onchain" : "dropped" });
+    onSettled?.(pending, settled);
   }
 
   return {
@@ -175,59 +250,63 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     },
 
     async send({ account: target, items, gas: gasLimit, fees, blockNumber }) {
-      const { hash, nonce } = await sendRaw({ account: target, items, gas: gasLimit, fees });
-      const pending: PendingLiquidation = { account: target, items, nonce, gas: gasLimit, fees, hashes: [hash], sentAtBlock: blockNumber, sentAt: Date.now() };
-      inFlight.set(target, pending);
-      try {
-        record(pending);
-      } catch (error) {
-        // The transaction is out: keep following it in memory; only a restart would lose track of it.
-        logger.error({ err: error, account: target, hash, nonce }, "cannot journal the liquidation sent; it is followed in memory only");
-      }
+      // A broadcast that fails after the journal entry keeps the transaction in flight: the node may have it (a
+      // timeout), so the account is not tried again; its nonce taken by a later transaction settles it as
+      // "dropped", or it is re-broadcast as a replacement after `gas.replaceAfterBlocks` blocks.
+      const { hash, nonce } = await signAndSend({ account: target, items, gas: gasLimit, fees }, (signed, signedNonce) => {
+        const pending: PendingLiquidation = { account: target, items, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
+        inFlight.set(target, pending);
+        try {
+          record(pending);
+        } catch (error) {
+          // Broadcast anyway: the transaction is followed in memory; only a restart would lose track of it.
+          logger.error({ err: error, account: target, hash: signed, nonce: signedNonce }, "cannot journal the liquidation; it is followed in memory only");
+        }
+      });
       metrics.liquidationsSent.inc();
       logger.info({ account: target, hash, nonce, items: items.length, maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
       return hash;
     },
 
-    async onBlock(blockNumber) {
+    async onBlock(blockNumber, baseFeePerGas = null) {
       for (const pending of [...inFlight.values()]) {
         try {
+          // The nonce first, then the receipts: a transaction mined between the two reads is then seen mined,
+          // never "dropped".
+          const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
+          let unknown = false;
           let settled: SettledStatus | null = null;
           for (const hash of [...pending.hashes].reverse()) {
-            const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => null);
-            if (receipt === null) continue;
+            const receipt = await receiptOf(hash);
+            if (receipt === "unknown") unknown = true;
+            if (receipt === null || receipt === "unknown") continue;
             settled = receipt.status === "success" ? "success" : "reverted";
             logger.info({ account: pending.account, hash, status: receipt.status, block: Number(receipt.blockNumber), gasUsed: receipt.gasUsed.toString() }, "liquidation mined");
             break;
           }
-          if (settled === null) {
-            const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
-            if (mined > pending.nonce) settled = "dropped"; // another transaction took the nonce
+          if (settled === null && mined > pending.nonce && !unknown) {
+            // Another transaction took the nonce, or the receipt is not served yet: dropped only when a later
+            // block still shows no receipt.
+            if (pending.nonceTakenAt !== undefined && blockNumber > pending.nonceTakenAt) settled = "dropped";
+            else pending.nonceTakenAt ??= blockNumber;
           }
           if (settled !== null) {
-            inFlight.delete(pending.account);
-            journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
-            if (settled === "success") metrics.liquidationsSucceeded.inc();
-            else metrics.liquidationsLost.inc({ stage: settled === "reverted" ? "onchain" : "dropped" });
-            onSettled?.(pending, settled);
+            settle(pending, settled);
             continue;
           }
+          if (mined > pending.nonce || unknown) continue; // nothing to replace: the nonce is taken, or we cannot tell
           if (blockNumber - pending.sentAtBlock < BigInt(gas.replaceAfterBlocks)) continue;
           if (pending.fees.maxFeePerGas >= cap) {
             logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation stuck at the fee cap; waiting");
             continue;
           }
-          const maxFeePerGas = bump(pending.fees.maxFeePerGas, gas.feeBumpPercent);
-          const fees: Fees = {
-            maxFeePerGas: maxFeePerGas < cap ? maxFeePerGas : cap,
-            maxPriorityFeePerGas: bump(pending.fees.maxPriorityFeePerGas, gas.feeBumpPercent),
-          };
-          if (fees.maxPriorityFeePerGas > fees.maxFeePerGas) fees.maxPriorityFeePerGas = fees.maxFeePerGas;
-          const { hash } = await sendRaw({ ...pending, fees, nonce: pending.nonce });
-          pending.hashes.push(hash);
-          pending.fees = fees;
-          pending.sentAtBlock = blockNumber;
-          record(pending);
+          const fees = replacementFees(pending.fees, baseFeePerGas, gas.feeBumpPercent, cap);
+          const { hash } = await signAndSend({ ...pending, fees, nonce: pending.nonce }, (signed) => {
+            pending.hashes.push(signed);
+            pending.fees = fees;
+            pending.sentAtBlock = blockNumber;
+            record(pending);
+          });
           metrics.replacements.inc();
           logger.warn({ account: pending.account, hash, nonce: pending.nonce, maxFeePerGas: fees.maxFeePerGas.toString() }, "stuck liquidation replaced with higher fees");
         } catch (error) {

@@ -147,12 +147,14 @@ export class KeeperStore {
 
   // ------------------------------------------------------------------ applying events
 
+  /** Prepared once: a cold index inserts hundreds of thousands of rows. */
+  #insertStatement: ReturnType<DatabaseSync["prepare"]> | null = null;
+
   #insert(event: VaultEvent, kind: string, account: string, key: string, value: string): void {
-    this.#db
-      .prepare(
-        "INSERT INTO state_log (kind, account, key, block_number, log_index, block_hash, tx_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(kind, account, key, event.blockNumber, event.logIndex, event.blockHash, event.transactionHash, value);
+    this.#insertStatement ??= this.#db.prepare(
+      "INSERT INTO state_log (kind, account, key, block_number, log_index, block_hash, tx_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#insertStatement.run(kind, account, key, event.blockNumber, event.logIndex, event.blockHash, event.transactionHash, value);
   }
 
   #latest(kind: string, account: string, key: string): string | undefined {

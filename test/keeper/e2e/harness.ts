@@ -1,5 +1,6 @@
 /**
- * The end-to-end harness: a real `hardhat node` process on 127.0.0.1 (a free port), the protocol deployed on it
+ * The end-to-end harness: a real node process on 127.0.0.1 (a free port) — `hardhat node` or anvil (Foundry's, from
+ * the `@foundry-rs/anvil` npm package), the two JSON-RPC clients every keeper e2e test runs against — the protocol deployed on it
  * through the Ignition module, users that open positions through TradeSettlement with signed EIP-712 orders, and
  * keeper processes (`node --import tsx keeper/src/cli.ts run`) with their own config, state file and metrics port. Every child
  * process runs in its own process group, killed as a group.
@@ -24,6 +25,11 @@ export const MARKET = { BTC: 0, ETH: 1, SOL: 2, LINK: 3, DOGE: 4 } as const;
 
 const ROOT = process.cwd();
 const HARDHAT_CLI = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+const ANVIL_CLI = join(ROOT, "node_modules", "@foundry-rs", "anvil", "bin.mjs");
+
+/** The JSON-RPC clients the e2e suites run against. */
+export const NODE_CLIENTS = ["hardhat", "anvil"] as const;
+export type NodeClient = (typeof NODE_CLIENTS)[number];
 export const workDir = mkdtempSync(join(tmpdir(), "keeper-e2e-"));
 
 /** A free TCP port on 127.0.0.1. */
@@ -117,13 +123,17 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
   return json.result;
 }
 
-/** Starts `hardhat node` on a free port and waits for its RPC. */
-export async function startNode(): Promise<{ url: string; child: Child; rpc: (method: string, params?: unknown[]) => Promise<any> }> {
+/** Starts `hardhat node` or anvil (chain id 31337, the same funded test accounts, automine) on a free port. */
+export async function startNode(kind: NodeClient = "hardhat"): Promise<{ kind: NodeClient; url: string; child: Child; rpc: (method: string, params?: unknown[]) => Promise<any> }> {
   const port = await freePort();
-  const child = startChild([HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {}, "node.log");
+  const args =
+    kind === "hardhat"
+      ? [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)]
+      : [ANVIL_CLI, "--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"];
+  const child = startChild(args, {}, `node-${kind}-${port}.log`);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor("the hardhat node", () => rpc(url, "eth_chainId").then(() => true), 60_000, 200);
-  return { url, child, rpc: (method, params) => rpc(url, method, params) };
+  await waitFor(`the ${kind} node`, () => rpc(url, "eth_chainId").then(() => true), 60_000, 200);
+  return { kind, url, child, rpc: (method, params) => rpc(url, method, params) };
 }
 
 /** The protocol on the node: contracts, signers, tokens and feeds. */

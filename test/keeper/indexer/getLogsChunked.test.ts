@@ -49,4 +49,26 @@ describe("keeper getLogsInRange", () => {
     }
     expect(isTooManyResultsError(new Error("execution reverted"))).to.equal(false);
   });
+
+  it("fetches a single block with more logs than the endpoint returns by halves of the event-type filter", async () => {
+    const selectors = ["0x01", "0x02", "0x03", "0x04"].map((x) => x.padEnd(66, "0")) as Hex[];
+    const requests: Hex[][] = [];
+    const client = createPublicClient({
+      transport: custom({
+        request: async ({ params }: { method: string; params?: unknown }) => {
+          const [{ topics, fromBlock }] = params as [{ topics: [Hex[]]; fromBlock: Hex }];
+          requests.push(topics[0]);
+          // Each event type has 3 logs in block 7; the endpoint returns at most 5 logs per request.
+          if (topics[0].length * 3 > 5) throw Object.assign(new Error("query returned more than 5 results"), { code: -32005 });
+          return topics[0].flatMap((topic) =>
+            [0, 1, 2].map((i) => ({ address: ADDRESS, topics: [topic], data: "0x", blockNumber: fromBlock, blockHash: `0x${"ab".repeat(32)}`, transactionHash: `0x${"cd".repeat(32)}`, transactionIndex: "0x0", logIndex: `0x${(selectors.indexOf(topic) + 4 * i).toString(16)}`, removed: false })),
+          );
+        },
+      }, { retryCount: 0 }),
+    }) as PublicClient;
+    const { logs } = await getLogsInRange({ client, address: ADDRESS, selectors, fromBlock: 7, toBlock: 7, chunkSize: 10 });
+    expect(logs).to.have.length(12);
+    expect(logs.map((l) => l.logIndex)).to.deep.equal([...Array(12).keys()]);
+    expect(requests.some((r) => r.length === 1)).to.equal(true);
+  });
 });

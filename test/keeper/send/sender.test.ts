@@ -2,13 +2,13 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseGwei, type Address, type Hex, type PublicClient } from "viem";
+import { fromHex, keccak256, parseGwei, toHex, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { parseConfig } from "../../../keeper/src/config/loadConfig.js";
 import { createLogger } from "../../../keeper/src/log.js";
 import { createMetrics } from "../../../keeper/src/metrics.js";
-import { createSender, type Fees, type SenderJournal } from "../../../keeper/src/send/sender.js";
+import { createSender, replacementFees, type Fees, type SenderJournal } from "../../../keeper/src/send/sender.js";
 import { openStore } from "../../../keeper/src/store/store.js";
 
 const VAULT: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -20,7 +20,7 @@ function fakeChain() {
   const account = privateKeyToAccount(KEY);
   const sent: { hash: Hex; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }[] = [];
   const receipts = new Map<Hex, "success" | "reverted">();
-  const chain = { minedNonce: 0, nextNonce: 0 };
+  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false };
   const walletClient = {
     account,
     chain: { id: 31337 },
@@ -28,19 +28,21 @@ function fakeChain() {
       return { ...request, nonce: request.nonce ?? chain.nextNonce++ };
     },
     async signTransaction(request: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) {
-      return JSON.stringify({ nonce: request.nonce, maxFeePerGas: String(request.maxFeePerGas), maxPriorityFeePerGas: String(request.maxPriorityFeePerGas) });
+      return toHex(JSON.stringify({ nonce: request.nonce, maxFeePerGas: String(request.maxFeePerGas), maxPriorityFeePerGas: String(request.maxPriorityFeePerGas) }));
     },
-    async sendRawTransaction({ serializedTransaction }: { serializedTransaction: string }) {
-      const tx = JSON.parse(serializedTransaction) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
-      const hash = `0x${(sent.length + 1).toString(16).padStart(64, "0")}` as Hex;
+    async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
+      if (chain.broadcastFails) throw new Error("request timed out");
+      const tx = JSON.parse(fromHex(serializedTransaction, "string")) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
+      const hash = keccak256(serializedTransaction);
       sent.push({ hash, nonce: tx.nonce, maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) });
       return hash;
     },
   };
   const publicClient = {
     async getTransactionReceipt({ hash }: { hash: Hex }) {
+      if (chain.receiptsFail) throw new Error("HTTP request failed");
       const status = receipts.get(hash);
-      if (status === undefined) throw new Error("TransactionReceiptNotFoundError");
+      if (status === undefined) throw new TransactionReceiptNotFoundError({ hash });
       return { status, blockNumber: 1n, gasUsed: 100_000n };
     },
     async getTransactionCount() {
@@ -56,7 +58,7 @@ function fakeChain() {
   return { walletClient, publicClient, sent, receipts, chain };
 }
 
-function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unknown>, journal?: SenderJournal) {
+function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unknown>, journal?: SenderJournal, onSettled?: (p: unknown, status: string) => void) {
   const config = parseConfig({ rpcUrls: ["http://127.0.0.1:1"], vault: VAULT, chainId: 31337, startBlock: 0, gas });
   return createSender({
     publicClient: fake.publicClient,
@@ -66,6 +68,7 @@ function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unkn
     metrics: createMetrics(),
     logger: createLogger({ level: "silent" }),
     ...(journal ? { journal } : {}),
+    ...(onSettled ? { onSettled } : {}),
   });
 }
 
@@ -148,6 +151,80 @@ describe("keeper sender", () => {
     store.close();
     store = openStore({ path, vault: VAULT, chainId: 31337 });
     expect(makeSender(fake, {}, store).pending()).to.deep.equal([]);
+    store.close();
+  });
+
+  it("books a liquidation mined while receipt requests fail as mined, never as dropped", async () => {
+    const fake = fakeChain();
+    const settled: string[] = [];
+    const sender = makeSender(fake, { replaceAfterBlocks: 3 }, undefined, (_p, status) => settled.push(status));
+    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    fake.receipts.set(hash, "success");
+    fake.chain.minedNonce = 1;
+    fake.chain.receiptsFail = true;
+    for (let block = 11n; block <= 20n; block++) await sender.onBlock(block);
+    expect(settled, "a failed receipt request is not 'not mined'").to.deep.equal([]);
+    expect(fake.sent).to.have.length(1, "nothing replaced while the nonce is taken");
+    fake.chain.receiptsFail = false;
+    await sender.onBlock(21n);
+    expect(settled).to.deep.equal(["success"]);
+  });
+
+  it("re-checks the receipt once the nonce has advanced (receipt served a moment after the nonce moves)", async () => {
+    const fake = fakeChain();
+    const settled: string[] = [];
+    const sender = makeSender(fake, {}, undefined, (_p, status) => settled.push(status));
+    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    fake.chain.minedNonce = 1; // automine: the nonce moved, the receipt is not served yet
+    await sender.onBlock(11n);
+    expect(settled).to.deep.equal([]);
+    fake.receipts.set(hash, "success");
+    await sender.onBlock(12n);
+    expect(settled).to.deep.equal(["success"]);
+  });
+
+  it("books as dropped a nonce taken with no receipt at two successive blocks", async () => {
+    const fake = fakeChain();
+    const settled: string[] = [];
+    const sender = makeSender(fake, {}, undefined, (_p, status) => settled.push(status));
+    await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    fake.chain.minedNonce = 1;
+    await sender.onBlock(11n);
+    await sender.onBlock(11n);
+    expect(settled).to.deep.equal([]);
+    await sender.onBlock(12n);
+    expect(settled).to.deep.equal(["dropped"]);
+    expect(sender.isPending(ALICE)).to.equal(false);
+  });
+
+  it("replaces with at least 2 x base fee + tip when the base fee has risen past the bump, within the cap", async () => {
+    const old: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    const risen = replacementFees(old, parseGwei("30"), 20, parseGwei("100"));
+    expect(risen.maxFeePerGas >= 2n * parseGwei("30") + risen.maxPriorityFeePerGas).to.equal(true);
+    expect(risen.maxPriorityFeePerGas * 100n > old.maxPriorityFeePerGas * 120n).to.equal(true);
+    expect(replacementFees(old, parseGwei("30"), 20, parseGwei("50")).maxFeePerGas).to.equal(parseGwei("50"));
+    // Base fee low: the bump decides.
+    expect(replacementFees(old, parseGwei("1"), 20, parseGwei("100")).maxFeePerGas * 100n > old.maxFeePerGas * 120n).to.equal(true);
+    // Through onBlock: the base fee of the current block reaches the replacement.
+    const fake = fakeChain();
+    const sender = makeSender(fake, { replaceAfterBlocks: 1, feeBumpPercent: 20, maxFeePerGasGwei: 100 });
+    await sender.send({ account: ALICE, items, gas: 500_000n, fees: old, blockNumber: 10n });
+    await sender.onBlock(11n, parseGwei("30"));
+    expect(fake.sent[1]!.maxFeePerGas >= parseGwei("61")).to.equal(true);
+  });
+
+  it("journals the signed hash before broadcasting: a broadcast that fails stays in flight, is not resent as new", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "keeper-sender-")), "state.sqlite");
+    const fake = fakeChain();
+    const store = openStore({ path, vault: VAULT, chainId: 31337 });
+    const sender = makeSender(fake, { replaceAfterBlocks: 3 }, store);
+    fake.chain.broadcastFails = true;
+    const error = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    const [recorded] = store.liquidationTransactions();
+    expect(recorded!.status).to.equal("pending");
+    expect(recorded!.hashes).to.have.length(1);
+    expect(sender.isPending(ALICE)).to.equal(true);
     store.close();
   });
 });
