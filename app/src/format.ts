@@ -1,10 +1,12 @@
 /** Display helpers: WAD amounts as USD, ratios, sizes. Exact integers stay bigints until they are shown. */
+const WAD = 10n ** 18n;
+
 /** A WAD USD amount as "$1,234.56" (truncated to cents). */
 export function usd(wad: bigint, digits = 2): string {
   const negative = wad < 0n;
   const abs = negative ? -wad : wad;
-  const whole = (abs / 10n ** 18n).toLocaleString("en-US");
-  const fraction = digits === 0 ? "" : `.${(abs % 10n ** 18n).toString().padStart(18, "0").slice(0, digits)}`;
+  const whole = (abs / WAD).toLocaleString("en-US");
+  const fraction = digits === 0 ? "" : `.${(abs % WAD).toString().padStart(18, "0").slice(0, digits)}`;
   return `${negative ? "-" : ""}$${whole}${fraction}`;
 }
 

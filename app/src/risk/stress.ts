@@ -68,9 +68,11 @@ export function historicalMoves(series: readonly PriceSeries[], horizon: number)
   return moves;
 }
 
+const GIGA = 1_000_000_000n;
+
 /** WAD prices after relative moves by asset id (USD, asset 0, never moves). */
 export function movedPrices(prices: readonly bigint[], moveOf: (asset: number) => number): bigint[] {
-  return prices.map((p, asset) => (asset === 0 ? p : mulDown(p, BigInt(Math.round((1 + moveOf(asset)) * 1e9)) * 10n ** 9n)));
+  return prices.map((p, asset) => (asset === 0 ? p : mulDown(p, BigInt(Math.round((1 + moveOf(asset)) * 1e9)) * GIGA)));
 }
 
 /** The outcome of one scenario for one portfolio. */
