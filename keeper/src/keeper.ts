@@ -2,7 +2,7 @@
  * The keeper's per-block loop. Each round indexes the vault to the head, reads every feed at that block, and
  * re-evaluates only the accounts that can have changed: those touched by new vault events, and every account
  * holding an asset whose price moved (all of them after a risk-parameter change or a reorg). The accounts under
- * maintenance margin are liquidated worst first (by MM - E): the strategy chooses the items, the call is
+ * maintenance margin are liquidated worst first (by MM - E): the strategy chooses the fraction, the call is
  * simulated, the reward is weighed against the gas at the current fee, and the sender sends (or, in dry-run,
  * the decision is logged). An account whose attempt failed (a lost race, an unprofitable or impossible
  * liquidation) is not tried again until its state or its prices change. A failing round is logged and counted
@@ -21,7 +21,7 @@ import {
   type AccountState,
   type LiquidationContext,
 } from "./liquidation/previewLiquidation.js";
-import { createPartialLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
+import { createProRataLiquidationStrategy, revertName, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
 import {
   createBatchParams,
@@ -42,7 +42,7 @@ import type { KeeperStore } from "./store/store.js";
 import type { RiskConfig } from "./store/types.js";
 
 /** Vault errors that mean someone else liquidated first, or the account recovered: a lost race, not a fault. */
-export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationExceedsInitialMargin", "LiquidationItemTooLarge", "LiquidationDidNotImproveHealth"]);
+export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationDidNotImproveHealth"]);
 
 /** Options of `createKeeper`. */
 export interface CreateKeeperParameters {
@@ -128,7 +128,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       logger: parameters.logger.child({ module: "indexer" }),
       metrics,
     });
-  const strategy = parameters.strategy ?? createPartialLiquidationStrategy({ client, vault: config.vault, liquidator });
+  const strategy = parameters.strategy ?? createProRataLiquidationStrategy({ client, vault: config.vault, liquidator });
 
   let risk: RiskConfig | null = null;
   let lastPrices: bigint[] = [];
@@ -296,12 +296,12 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const candidate = { account, state: tracked.get(account)!.state, liquidator: tracked.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
     if (!strategy.isApplicable(candidate)) return skip("not-applicable");
     const plan = strategy.preview(candidate);
-    if (plan === null) return skip("no-plan", { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
+    if (plan === null) return skip("no-plan", { hint: "no fraction passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" });
     // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
     // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
     // competitor's transaction: the race is then decided on-chain, not guessed here).
     const settle = <T,>(promise: Promise<T>) => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
-    const estimating = settle(client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.items], account: liquidator, blockTag: "latest" }));
+    const estimating = settle(client.estimateContractGas({ address: config.vault, abi: marginVaultAbi, functionName: "liquidate", args: [plan.account, plan.fraction], account: liquidator, blockTag: "latest" }));
     const pricing = settle(sender ? sender.fees(baseFee) : Promise.resolve({ maxFeePerGas: (baseFee ?? 0n) * 2n, maxPriorityFeePerGas: 0n }));
     const simulation = await strategy.simulate(plan);
     if (!simulation.ok) {
@@ -326,7 +326,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const gasCost = (gasEstimate * feePerGas * native) / WAD;
     const profit = plan.preview.reward - gasCost;
     const figures = {
-      items: plan.items.map((i) => ({ collateral: i.collateral, id: Number(i.id), amount: i.amount.toString() })),
+      fraction: formatUnits(plan.fraction, 18),
       rewardUsd: formatUnits(plan.preview.reward, 18),
       gasCostUsd: formatUnits(gasCost, 18),
       profitUsd: formatUnits(profit, 18),
@@ -342,7 +342,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     if (!balanceOk) return skip("balance-low", figures, false);
     const gasLimit = (gasEstimate * BigInt(Math.round(config.gas.gasLimitMultiplier * 1000))) / 1000n;
     try {
-      await sender.send({ account, items: plan.items, gas: gasLimit, fees, blockNumber });
+      await sender.send({ account, fraction: plan.fraction, gas: gasLimit, fees, blockNumber });
       log.info(figures, "liquidating");
       return true;
     } catch (error) {

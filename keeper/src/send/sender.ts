@@ -20,7 +20,6 @@ import {
 
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import type { KeeperConfig } from "../config/schema.js";
-import type { LiquidationItem } from "../liquidation/previewLiquidation.js";
 import type { Logger } from "../log.js";
 import type { KeeperMetrics } from "../metrics.js";
 import type { LiquidationTransactionRecord } from "../store/types.js";
@@ -34,7 +33,8 @@ export interface Fees {
 /** A liquidation transaction in flight. */
 export interface PendingLiquidation {
   account: Address;
-  items: LiquidationItem[];
+  /** The fraction sent (WAD). */
+  fraction: bigint;
   nonce: number;
   gas: bigint;
   fees: Fees;
@@ -85,8 +85,8 @@ export interface Sender {
   checkBalance(): Promise<boolean>;
   /** The fees to use at a block of base fee `baseFeePerGas`, or null when that base fee is above the cap. */
   fees(baseFeePerGas: bigint | null): Promise<Fees | null>;
-  /** Signs and sends `liquidate(account, items)`; returns the hash. */
-  send(parameters: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; blockNumber: bigint }): Promise<Hex>;
+  /** Signs and sends `liquidate(account, fraction)`; returns the hash. */
+  send(parameters: { account: Address; fraction: bigint; gas: bigint; fees: Fees; blockNumber: bigint }): Promise<Hex>;
   /** Checks receipts of what is in flight and replaces what is stuck. Never throws. */
   onBlock(blockNumber: bigint): Promise<void>;
 }
@@ -117,16 +117,16 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     journal?.recordLiquidationTransaction({ sender: account.address, ...p, hashes: [...p.hashes], status });
   // A restart: resume what the journal says is still in flight (its receipts are checked at the next block).
   for (const r of journal?.liquidationTransactions({ sender: account.address, status: "pending" }) ?? []) {
-    inFlight.set(r.account, { account: r.account, items: r.items, nonce: r.nonce, gas: r.gas, fees: r.fees, hashes: r.hashes, sentAtBlock: r.sentAtBlock, sentAt: r.sentAt });
+    inFlight.set(r.account, { account: r.account, fraction: r.fraction, nonce: r.nonce, gas: r.gas, fees: r.fees, hashes: r.hashes, sentAtBlock: r.sentAtBlock, sentAt: r.sentAt });
     logger.info({ account: r.account, hash: r.hashes.at(-1), nonce: r.nonce }, "liquidation in flight before the restart: following it");
   }
 
-  async function sendRaw(p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number }): Promise<{ hash: Hex; nonce: number }> {
+  async function sendRaw(p: { account: Address; fraction: bigint; gas: bigint; fees: Fees; nonce?: number }): Promise<{ hash: Hex; nonce: number }> {
     const request = await walletClient.prepareTransactionRequest({
       account,
       chain: walletClient.chain,
       to: vault,
-      data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.items] }),
+      data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.fraction] }),
       gas: p.gas,
       maxFeePerGas: p.fees.maxFeePerGas,
       maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
@@ -174,9 +174,9 @@ export function createSender(parameters: CreateSenderParameters): Sender {
       return { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip };
     },
 
-    async send({ account: target, items, gas: gasLimit, fees, blockNumber }) {
-      const { hash, nonce } = await sendRaw({ account: target, items, gas: gasLimit, fees });
-      const pending: PendingLiquidation = { account: target, items, nonce, gas: gasLimit, fees, hashes: [hash], sentAtBlock: blockNumber, sentAt: Date.now() };
+    async send({ account: target, fraction, gas: gasLimit, fees, blockNumber }) {
+      const { hash, nonce } = await sendRaw({ account: target, fraction, gas: gasLimit, fees });
+      const pending: PendingLiquidation = { account: target, fraction, nonce, gas: gasLimit, fees, hashes: [hash], sentAtBlock: blockNumber, sentAt: Date.now() };
       inFlight.set(target, pending);
       try {
         record(pending);
@@ -185,7 +185,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
         logger.error({ err: error, account: target, hash, nonce }, "cannot journal the liquidation sent; it is followed in memory only");
       }
       metrics.liquidationsSent.inc();
-      logger.info({ account: target, hash, nonce, items: items.length, maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
+      logger.info({ account: target, hash, nonce, fraction: fraction.toString(), maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
       return hash;
     },
 

@@ -69,14 +69,14 @@ function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unkn
   });
 }
 
-const items = [{ collateral: false, id: 1n, amount: 10n ** 18n }];
+const fraction = 10n ** 18n;
 
 describe("keeper sender", () => {
   it("replaces a transaction stuck for replaceAfterBlocks blocks, same nonce, fees up by >= the bump, capped", async () => {
     const fake = fakeChain();
     const sender = makeSender(fake, { replaceAfterBlocks: 3, feeBumpPercent: 12.5, maxFeePerGasGwei: 30, maxPriorityFeePerGasGwei: 2 });
     const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
-    await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
     await sender.onBlock(11n);
     await sender.onBlock(12n);
     expect(fake.sent).to.have.length(1, "not replaced before replaceAfterBlocks blocks");
@@ -123,9 +123,9 @@ describe("keeper sender", () => {
     let store = openStore({ path, vault: VAULT, chainId: 31337 });
     const sender = makeSender(fake, { replaceAfterBlocks: 3 }, store);
     const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
-    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    const hash = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
     const [recorded] = store.liquidationTransactions();
-    expect(recorded).to.deep.equal({ sender: fake.walletClient.account.address, nonce: 0, account: ALICE, hashes: [hash], items, gas: 500_000n, fees, sentAtBlock: 10n, sentAt: recorded!.sentAt, status: "pending" });
+    expect(recorded).to.deep.equal({ sender: fake.walletClient.account.address, nonce: 0, account: ALICE, hashes: [hash], fraction, gas: 500_000n, fees, sentAtBlock: 10n, sentAt: recorded!.sentAt, status: "pending" });
     store.close();
 
     // Restart: a new store handle and a new sender.
