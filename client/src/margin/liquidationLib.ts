@@ -182,22 +182,24 @@ export interface KeyedPortfolio {
  * `account`'s ids), entries of one id merged as storage merges them.
  */
 export function addSlice(liquidator: KeyedPortfolio, account: KeyedPortfolio, taken: Portfolio): Portfolio {
-  const collateral = new Map<number, Collateral>();
-  for (const { id, entry } of liquidator.collateral) collateral.set(id, { ...entry });
-  account.collateral.forEach(({ id, entry }, i) => {
-    const add: bigint = taken.collateral[i]?.balance ?? 0n;
-    const held = collateral.get(id);
-    collateral.set(id, held ? { ...held, balance: held.balance + add } : { ...entry, balance: add });
+  return {
+    cash: liquidator.cash,
+    collateral: mergeById(liquidator.collateral, account.collateral, (c, i) => ({ ...c, balance: c.balance + (taken.collateral[i]?.balance ?? 0n) })),
+    positions: mergeById(liquidator.positions, account.positions, (q, i) => ({ ...q, size: q.size + (taken.positions[i]?.size ?? 0n) })),
+  };
+}
+
+/**
+ * The entries of `held` and of `added` (the account's, whose i-th slice `add(entry, i)` puts into the held entry
+ * of its id, or into a zero entry), sorted by id.
+ */
+function mergeById<T extends Collateral | Position>(held: Keyed<T>[], added: Keyed<T>[], add: (entry: T, i: number) => T): T[] {
+  const byId = new Map<number, T>(held.map(({ id, entry }) => [id, entry]));
+  added.forEach(({ id, entry }, i) => {
+    const zero = { ...entry, ...("size" in entry ? { size: 0n } : { balance: 0n }) } as T;
+    byId.set(id, add(byId.get(id) ?? zero, i));
   });
-  const positions = new Map<number, Position>();
-  for (const { id, entry } of liquidator.positions) positions.set(id, { ...entry });
-  account.positions.forEach(({ id, entry }, i) => {
-    const add: bigint = taken.positions[i]?.size ?? 0n;
-    const held = positions.get(id);
-    positions.set(id, held ? { ...held, size: held.size + add } : { ...entry, size: add });
-  });
-  const byId = <T>(m: Map<number, T>): T[] => [...m.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
-  return { cash: liquidator.cash, collateral: byId(collateral), positions: byId(positions) };
+  return [...byId.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
 }
 
 /** Mirrors `IMarginVault.LiquidationPreview`. */
