@@ -118,8 +118,9 @@ library EventsLib {
     );
 
     /// @notice Emitted when a liquidation takes the whole of an insolvent `account`: `shortfall` (WAD, its shortfall
-    /// before the call plus the bonus) is paid from the fund's vault cash (`fromFundCash`), from its tokens (`fundTokens`, token units) and
-    /// what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt` is the new total.
+    /// before the call plus the bonus) is paid from the fund's vault cash (`fromFundCash`), from its tokens
+    /// (`fundTokens`, token units) and what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt`
+    /// is the new total.
     event BadDebtSettled(
         address indexed account,
         uint256 shortfall,

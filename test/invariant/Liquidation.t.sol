@@ -339,7 +339,7 @@ contract LiquidationInvariantTest is Test {
 
     function invariantEveryLiquidatableSolventPortfolioCanBeReduced() public view {
         assertTrue(!handler.ghostSlackDidNotRise(), "P2: a liquidation did not raise E - MM");
-        assertTrue(!handler.ghostSolventLiquidationRefused(), "P2: a solvent liquidatable account could not be reduced");
+        assertTrue(!handler.ghostSolventLiquidationRefused(), "P2: a solvent liquidatable account was not reduced");
     }
 
     function invariantCloseFactor() public view {
