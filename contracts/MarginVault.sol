@@ -11,11 +11,12 @@ import {IMarginVault} from "./interfaces/IMarginVault.sol";
 import {RiskRegistry} from "./RiskRegistry.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
+import {LiquidationLib} from "./libraries/LiquidationLib.sol";
 import {MarginLib} from "./libraries/MarginLib.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {ListingLib} from "./libraries/ListingLib.sol";
-import {WAD, MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/ConstantsLib.sol";
+import {MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/ConstantsLib.sol";
 
 /// @title MarginVault
 /// @notice Holds multi-token collateral, records positions and cash per account, and computes each account's
@@ -156,8 +157,8 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 marketBit = 1 << market;
         MarginLib.Portfolio memory buyerPortfolio = _load(buyer, marketBit, c);
         MarginLib.Portfolio memory sellerPortfolio = _load(seller, marketBit, c);
-        uint256 buyerIndex = _popCount(_accounts[buyer].marketMask & (marketBit - 1));
-        uint256 sellerIndex = _popCount(_accounts[seller].marketMask & (marketBit - 1));
+        uint256 buyerIndex = MathLib.popCount(_accounts[buyer].marketMask & (marketBit - 1));
+        uint256 sellerIndex = MathLib.popCount(_accounts[seller].marketMask & (marketBit - 1));
         // Spec §2: the buyer pays mulDown(size, price), the seller receives the same amount.
         int256 amount = MathLib.mulDown(s, tradePrice.toInt256());
 
@@ -172,47 +173,46 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- liquidation
 
     /// @inheritdoc IMarginVault
-    function liquidate(address account, LiquidationItem[] calldata items)
-        external
-        nonReentrant
-        returns (uint256 penalty)
-    {
-        uint256 n = items.length;
-        if (n == 0) revert ErrorsLib.EmptyLiquidation();
+    function liquidate(address account, uint256 fraction) external nonReentrant returns (Liquidation memory result) {
+        if (fraction == 0) revert ErrorsLib.ZeroAmount();
         if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
         RiskCache memory c = _newCache();
-        // The account's portfolio is loaded once; the computations after the items re-read only its cash, balances
-        // and sizes into it (`_refresh`), which the items and the penalty are the only ones to change.
+        // The masks before the slice moves: the slice's entries follow their order.
         Account memory held = _accounts[account];
-        uint256 masks = uint256(held.collateralMask) | uint256(held.marketMask) << 16;
-        MarginLib.Portfolio memory p = _load(account, 0, c);
-        (int256 equityBefore, uint256 mmBefore,) = MarginLib.marginRequirement(p, c.r, c.prices);
-        if (equityBefore >= int256(mmBefore)) revert ErrorsLib.AccountHealthy(account, equityBefore, mmBefore);
+        (LiquidationLib.Plan memory pl, MarginLib.Portfolio memory taken, uint256[] memory scales) =
+            _planLiquidation(account, held.collateralMask, fraction, c);
+        if (pl.fraction == 0) revert ErrorsLib.AccountHealthy(account, pl.equityBefore, pl.mmBefore);
+        // Casts: margins are bounded by the engine's range (spec §4), far below 2^255. A slice that releases no MM
+        // (a degenerate book whose every entry rounds to no margin) cannot raise E - MM and is refused.
+        if (pl.mmReleased == 0) {
+            revert ErrorsLib.LiquidationDidNotImproveHealth(
+                account, pl.equityBefore - int256(pl.mmBefore), pl.equityAfter - int256(pl.mmAfter)
+            );
+        }
 
-        // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
-        int256 slackBefore = equityBefore - int256(mmBefore);
-        uint256 notional = _applyItems(account, items, equityBefore >= 0, p, masks, c);
-        uint256 fundShare;
-        (penalty, fundShare) = _chargePenalty(account, notional);
-
-        _refresh(account, p, masks);
-        (int256 equityAfter, uint256 mmAfter,) = MarginLib.marginRequirement(p, c.r, c.prices);
+        _moveSlice(account, taken, scales, held.collateralMask, held.marketMask);
+        // Cast: the bonus is at most MM, far below 2^255. The account receives the slice's value and pays the
+        // bonus; the liquidator pays the value and keeps the bonus less the fund's share: cash is conserved.
+        int256 accountCash = pl.value - int256(pl.bonus);
+        _updateCash(account, accountCash);
+        _updateCash(msg.sender, -accountCash - int256(pl.fundShare));
+        if (pl.fundShare != 0) _creditFund(_insuranceFund, pl.fundShare);
         uint256 fundTokens;
-        // Bad debt is recognised only once the account holds nothing (no position, no collateral): whatever it still
-        // holds must be liquidated first, and an account settled at zero equity then has no margin requirement, so
-        // it can never be liquidated again with the fund paying a new shortfall.
-        Account memory acc = _accounts[account];
-        if (equityAfter < 0 && acc.marketMask == 0 && acc.collateralMask == 0) {
-            fundTokens = _settleBadDebt(account, uint256(-equityAfter)); // Safe cast: equityAfter < 0.
-            equityAfter = 0;
-        }
-        int256 slackAfter = equityAfter - int256(mmAfter);
-        if (slackAfter <= slackBefore) {
-            revert ErrorsLib.LiquidationDidNotImproveHealth(account, slackBefore, slackAfter);
-        }
+        // An insolvent account has nothing left and equity E - bonus: the fund pays exactly the shortfall that
+        // existed before the call plus the bonus, and the account ends at zero. Cast: equityBefore < 0.
+        if (pl.equityBefore < 0) fundTokens = _settleBadDebt(account, pl.bonus + uint256(-pl.equityBefore));
         _checkInitialMargin(msg.sender, c);
 
-        emit EventsLib.Liquidated(account, msg.sender, notional, penalty, fundShare);
+        result = Liquidation({
+            fraction: pl.fraction,
+            value: pl.value,
+            mmReleased: pl.mmReleased,
+            bonus: pl.bonus,
+            fundShare: pl.fundShare
+        });
+        emit EventsLib.Liquidated(
+            account, msg.sender, pl.fraction, pl.value, pl.mmReleased, pl.bonus, pl.fundShare
+        );
 
         if (fundTokens != 0) IERC20(_fundAsset).safeTransferFrom(_insuranceFund, address(this), fundTokens);
     }
@@ -237,6 +237,46 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             exposures: m.exposures,
             weightedSensitivities: m.weightedSensitivities
         });
+    }
+
+    /// @inheritdoc IMarginVault
+    function maxLiquidationFraction(address account) external view returns (uint256) {
+        (LiquidationLib.Plan memory pl,,) =
+            _planLiquidation(account, _accounts[account].collateralMask, 0, _newCache());
+        return pl.maxFraction;
+    }
+
+    /// @inheritdoc IMarginVault
+    function previewLiquidation(address account, uint256 fraction)
+        external
+        view
+        returns (LiquidationPreview memory v)
+    {
+        RiskCache memory c = _newCache();
+        Account memory held = _accounts[account];
+        (LiquidationLib.Plan memory pl, MarginLib.Portfolio memory taken,) =
+            _planLiquidation(account, held.collateralMask, fraction, c);
+        v.fraction = pl.fraction;
+        v.value = pl.value;
+        v.mmReleased = pl.mmReleased;
+        v.bonus = pl.bonus;
+        v.fundShare = pl.fundShare;
+        v.maxFraction = pl.maxFraction;
+        v.equity = pl.equityAfter;
+        v.maintenanceMargin = pl.mmAfter;
+        v.initialMargin = pl.imAfter;
+        // The liquidator's portfolio over both accounts' entries, with the slice added as storage would merge it.
+        Account memory liquidator = _accounts[msg.sender];
+        uint256 collateralMask = uint256(liquidator.collateralMask) | held.collateralMask;
+        uint256 marketMask = uint256(liquidator.marketMask) | held.marketMask;
+        MarginLib.Portfolio memory lp = _loadMasks(liquidator.cash, msg.sender, collateralMask, marketMask, c);
+        if (pl.fraction != 0) {
+            LiquidationLib.addSlice(lp, collateralMask, marketMask, taken, held.collateralMask, held.marketMask);
+            // Cast: the bonus is at most MM, far below 2^255.
+            lp.cash += int256(pl.bonus - pl.fundShare) - pl.value;
+        }
+        (v.liquidatorEquity, v.liquidatorMaintenanceMargin, v.liquidatorInitialMargin) =
+            MarginLib.marginRequirement(lp, c.r, c.prices);
     }
 
     /// @inheritdoc IMarginVault
@@ -319,142 +359,80 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         p.cash = cashBefore;
         (int256 equityBefore, uint256 mmBefore,) = MarginLib.marginRequirement(p, c.r, c.prices);
         // Casts: margins are bounded by the engine's range (spec §4), far below 2^255.
-        if (mm < mmBefore && equity - int256(mm) >= equityBefore - int256(mmBefore)) return;
+        // The risk-reducing exception never leaves a side with negative equity (P5): a side under MM selling below
+        // the oracle to its own second address must not turn its shortfall into bad debt.
+        if (equity >= 0 && mm < mmBefore && equity - int256(mm) >= equityBefore - int256(mmBefore)) return;
         revert ErrorsLib.InsufficientMargin(account, equity, im);
     }
 
-    /// @dev Applies the items in order, checking before the last of several that it is needed (skipped for an
-    /// insolvent account). Returns the liquidated notional at oracle prices.
-    /// `p` is the account's portfolio as loaded before the items, with the account's masks `masks` at that time.
-    function _applyItems(
-        address account,
-        LiquidationItem[] calldata items,
-        bool solvent,
-        MarginLib.Portfolio memory p,
-        uint256 masks,
-        RiskCache memory c
-    ) private returns (uint256 notional) {
-        uint256 n = items.length;
-        for (uint256 i; i < n; ++i) {
-            if (i == n - 1 && n > 1 && solvent) {
-                LiquidationParams memory params = _liquidation;
-                _refresh(account, p, masks);
-                _checkLastItemNeeded(account, p, MathLib.mulUp(notional, params.penalty), params.dustThreshold, c);
-            }
-            LiquidationItem calldata item = items[i];
-            notional += item.collateral ? _seizeCollateral(account, item, c) : _takeOverPosition(account, item, c);
+    /// @dev Plans the liquidation of `fraction` of `account`, whose collateral mask is `collateralMask`
+    /// (LiquidationLib.plan), and returns the plan, the slice and the token scale of each collateral entry.
+    function _planLiquidation(address account, uint256 collateralMask, uint256 fraction, RiskCache memory c)
+        private
+        view
+        returns (LiquidationLib.Plan memory pl, MarginLib.Portfolio memory taken, uint256[] memory scales)
+    {
+        MarginLib.Portfolio memory p = _load(account, 0, c);
+        scales = new uint256[](p.collateral.length);
+        uint256 n;
+        for (uint256 id; (collateralMask >> id) != 0; ++id) {
+            if ((collateralMask >> id) & 1 == 0) continue;
+            (, uint256 decimals,) = ListingLib.unpackCollateral(_collateralRisk[id]);
+            scales[n++] = 10 ** (18 - decimals);
         }
-    }
-
-    /// @dev Charges the penalty on `notional` to `account` and splits it between the caller and the fund.
-    function _chargePenalty(address account, uint256 notional) private returns (uint256 penalty, uint256 fundShare) {
         LiquidationParams memory params = _liquidation;
-        // Rounds up: the penalty is what the account must pay, in the protocol's favour.
-        penalty = MathLib.mulUp(notional, params.penalty);
-        address fund = _insuranceFund;
-        // Rounds down: the fund's share is taken out of the liquidator's reward, which keeps the rest.
-        fundShare = fund == address(0) ? 0 : penalty * params.fundShare / WAD;
-        // Casts: penalty <= notional / 10 stays far below 2^255 inside the engine's range.
-        _updateCash(account, -int256(penalty));
-        _updateCash(msg.sender, int256(penalty - fundShare));
-        if (fundShare != 0) _creditFund(fund, fundShare);
-    }
-
-    /// @dev Reverts when `account`, whose current portfolio is `p`, charged `penaltySoFar`, is already at initial
-    /// margin and what it holds is not dust: the liquidation's last item is then not needed.
-    function _checkLastItemNeeded(
-        address account,
-        MarginLib.Portfolio memory p,
-        uint256 penaltySoFar,
-        uint256 dustThreshold,
-        RiskCache memory c
-    ) private pure {
-        uint256[] memory prices = c.prices;
-        (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, c.r, prices);
-        // Cast: the penalty is bounded by the liquidated notional, far below 2^255.
-        equity -= int256(penaltySoFar);
-        if (equity < int256(im)) return;
-        uint256 gross;
-        for (uint256 i; i < p.positions.length; ++i) {
-            gross += MarginLib.abs(MarginLib.notional(p.positions[i], prices));
-        }
-        for (uint256 i; i < p.collateral.length; ++i) {
-            // Cast: collateral values are non-negative.
-            gross += uint256(MarginLib.collateralValue(p.collateral[i], prices));
-        }
-        if (gross >= dustThreshold) revert ErrorsLib.LiquidationExceedsInitialMargin(account, equity, im);
-    }
-
-    /// @dev Moves `item.amount` of `account`'s position in market `item.id` to the caller at the oracle price
-    /// improved by the market's discount. Returns the amount's notional at the oracle price.
-    function _takeOverPosition(address account, LiquidationItem calldata item, RiskCache memory c)
-        private
-        returns (uint256)
-    {
-        uint256 market = item.id;
-        _checkMarketListed(market);
-        int256 size = _positions[account][market];
-        uint256 available = MarginLib.abs(size);
-        if (item.amount == 0 || item.amount > available) {
-            revert ErrorsLib.LiquidationItemTooLarge(false, market, item.amount, available);
-        }
-        (uint256 asset,) = ListingLib.unpackMarket(_marketRisk[market]);
-        uint256 oraclePrice = _cachedPrice(c, asset);
-        uint256 discount = _marketDiscount[market];
-        // The liquidator buys a long below the oracle price and sells to a short above it; both round in the
-        // liquidated account's favour (it is the one that may become bad debt).
-        uint256 transferPrice =
-            size > 0 ? MathLib.mulUp(oraclePrice, WAD - discount) : oraclePrice * (WAD + discount) / WAD;
-        // Cast: amount <= |size| < 2^255. The liquidator's signed size takes the account's side.
-        int256 s = size > 0 ? int256(item.amount) : -int256(item.amount);
-        // Spec §2 trade rule between the liquidator (buyer of s) and the account: conserved to the wei.
-        int256 amount = MathLib.mulDown(s, transferPrice.toInt256());
-        _updatePosition(account, market, -s);
-        _updatePosition(msg.sender, market, s);
-        _updateCash(account, amount);
-        _updateCash(msg.sender, -amount);
-        return item.amount * oraclePrice / WAD;
-    }
-
-    /// @dev Moves `item.amount` of `account`'s collateral `item.id` to the caller, who pays its value at the
-    /// oracle price less the collateral's discount. Returns its value at the oracle price.
-    function _seizeCollateral(address account, LiquidationItem calldata item, RiskCache memory c)
-        private
-        returns (uint256)
-    {
-        uint256 id = item.id;
-        uint256 balance = _balances[account][id];
-        if (item.amount == 0 || item.amount > balance) {
-            revert ErrorsLib.LiquidationItemTooLarge(true, id, item.amount, balance);
-        }
-        CollateralConfig storage config = _collaterals[id];
-        uint256 oraclePrice = _cachedPrice(c, config.asset);
-        // Rounds up: the liquidated account is paid the higher price.
-        uint256 transferPrice = MathLib.mulUp(oraclePrice, WAD - _collateralDiscount[id]);
-        // Normalising to WAD is exact: decimals <= 18.
-        uint256 units = item.amount * 10 ** (18 - config.decimals);
-        // Rounds down like every collateral value (spec §3); the same amount leaves the liquidator's cash.
-        int256 value = (units * transferPrice / WAD).toInt256();
-
-        unchecked {
-            // Safe: amount <= balance.
-            balance -= item.amount;
-        }
-        _balances[account][id] = uint128(balance); // Safe cast: balance decreased from a uint128.
-        if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
-        uint256 liquidatorBalance = _balances[msg.sender][id] + item.amount;
-        _balances[msg.sender][id] = liquidatorBalance.toUint128();
-        _accounts[msg.sender].collateralMask |= uint16(1 << id);
-        emit EventsLib.CollateralTransferred(
-            account, msg.sender, config.token, item.amount, balance, liquidatorBalance
+        (pl, taken) = LiquidationLib.plan(
+            p,
+            scales,
+            c.r,
+            c.prices,
+            LiquidationLib.Params({
+                bonusRate: params.bonusRate,
+                fundShare: params.fundShare,
+                dustThreshold: params.dustThreshold,
+                hasFund: _insuranceFund != address(0)
+            }),
+            fraction
         );
-
-        _updateCash(account, value);
-        _updateCash(msg.sender, -value);
-        return units * oraclePrice / WAD;
     }
 
-    /// @dev The fund's penalty share repays recorded bad debt first; the rest is credited to the fund's cash.
+    /// @dev Moves the slice `taken` (entries in the order of the masks `collateralMask` / `marketMask`, WAD-
+    /// normalised balances of token scale `scales`) from `account` to the caller.
+    function _moveSlice(
+        address account,
+        MarginLib.Portfolio memory taken,
+        uint256[] memory scales,
+        uint256 collateralMask,
+        uint256 marketMask
+    ) private {
+        uint256 n;
+        for (uint256 id; (collateralMask >> id) != 0; ++id) {
+            if ((collateralMask >> id) & 1 == 0) continue;
+            // Exact: the slice is a whole number of token units.
+            uint256 amount = taken.collateral[n].balance / scales[n];
+            ++n;
+            uint256 balance = _balances[account][id] - amount;
+            _balances[account][id] = uint128(balance); // Safe cast: balance decreased from a uint128.
+            if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
+            uint256 liquidatorBalance = _balances[msg.sender][id] + amount;
+            // Safe cast: the two balances sum to at most the token's total deposits, capped below 2^128.
+            _balances[msg.sender][id] = uint128(liquidatorBalance);
+            _accounts[msg.sender].collateralMask |= uint16(1 << id);
+            emit EventsLib.CollateralTransferred(
+                account, msg.sender, _collaterals[id].token, amount, balance, liquidatorBalance
+            );
+        }
+        n = 0;
+        for (uint256 market; (marketMask >> market) != 0; ++market) {
+            if ((marketMask >> market) & 1 == 0) continue;
+            int256 size = taken.positions[n].size;
+            ++n;
+            _updatePosition(account, market, -size);
+            _updatePosition(msg.sender, market, size);
+        }
+    }
+
+    /// @dev The fund's bonus share repays recorded bad debt first; the rest is credited to the fund's cash.
     function _creditFund(address fund, uint256 share) private {
         uint256 badDebt = _badDebt;
         uint256 repaid = share < badDebt ? share : badDebt;
@@ -463,7 +441,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             _badDebt = badDebt;
             emit EventsLib.BadDebtRepaid(repaid, badDebt);
         }
-        // Cast: share is bounded by the penalty, far below 2^255.
+        // Cast: share is bounded by the bonus, far below 2^255.
         if (share > repaid) _updateCash(fund, int256(share - repaid));
     }
 
@@ -573,12 +551,21 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         returns (MarginLib.Portfolio memory p)
     {
         Account memory acc = _accounts[account];
-        p.cash = acc.cash;
-        uint256 collateralMask = acc.collateralMask;
-        uint256 marketMask = acc.marketMask | extraMarkets;
+        return _loadMasks(acc.cash, account, acc.collateralMask, acc.marketMask | extraMarkets, c);
+    }
 
+    /// @dev `_load` over the collateral ids of `collateralMask` and the markets of `marketMask` (an id the account
+    /// does not hold enters at zero), with settled cash `settledCash`.
+    function _loadMasks(
+        int256 settledCash,
+        address account,
+        uint256 collateralMask,
+        uint256 marketMask,
+        RiskCache memory c
+    ) internal view returns (MarginLib.Portfolio memory p) {
+        p.cash = settledCash;
         uint256 touched;
-        MarginLib.Collateral[] memory collateral = new MarginLib.Collateral[](_popCount(collateralMask));
+        MarginLib.Collateral[] memory collateral = new MarginLib.Collateral[](MathLib.popCount(collateralMask));
         p.collateral = collateral;
         uint128[MAX_COLLATERALS] storage balances = _balances[account];
         uint256 n;
@@ -598,7 +585,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             touched |= 1 << asset;
         }
 
-        MarginLib.Position[] memory positions_ = new MarginLib.Position[](_popCount(marketMask));
+        MarginLib.Position[] memory positions_ = new MarginLib.Position[](MathLib.popCount(marketMask));
         p.positions = positions_;
         int128[MAX_MARKETS] storage positions = _positions[account];
         n = 0;
@@ -614,41 +601,6 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         }
 
         _loadRisk(c, touched);
-    }
-
-    /// @dev Re-reads into `p`, loaded by `_load(account, 0, c)` when `account`'s masks were `masks` (collateral
-    /// mask | market mask << 16), the account's cash, balances and sizes from storage. An entry whose balance or size
-    /// is now zero stays in `p` and adds nothing to any sum (a zero value, notional or add-on), so every margin of
-    /// `p` equals that of a fresh `_load`, as long as the account has gained no collateral token and no market since:
-    /// a liquidation only shrinks what the liquidated account holds.
-    function _refresh(address account, MarginLib.Portfolio memory p, uint256 masks) private view {
-        p.cash = _accounts[account].cash;
-        uint256 collateralMask = masks & type(uint16).max;
-        MarginLib.Collateral[] memory collateral = p.collateral;
-        uint128[MAX_COLLATERALS] storage balances = _balances[account];
-        uint256 n;
-        for (uint256 id; (collateralMask >> id) != 0; ++id) {
-            if ((collateralMask >> id) & 1 == 0) continue;
-            (, uint256 decimals,) = ListingLib.unpackCollateral(_collateralRisk[id]);
-            // Normalising to WAD is exact: decimals <= 18.
-            collateral[n].balance = balances[id] * 10 ** (18 - decimals);
-            // Unchecked: n < popCount(collateralMask) <= 16.
-            unchecked {
-                ++n;
-            }
-        }
-        uint256 marketMask = masks >> 16;
-        MarginLib.Position[] memory positions_ = p.positions;
-        int128[MAX_MARKETS] storage positions = _positions[account];
-        n = 0;
-        for (uint256 market; (marketMask >> market) != 0; ++market) {
-            if ((marketMask >> market) & 1 == 0) continue;
-            positions_[n].size = positions[market];
-            // Unchecked: n < popCount(marketMask) <= 32.
-            unchecked {
-                ++n;
-            }
-        }
     }
 
     /// @dev Loads into `c` the price and scan of every asset of `touched` not loaded yet, and the correlations
@@ -684,12 +636,6 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         c.loaded = all;
     }
 
-    /// @dev The price of `asset` from `c`, loaded first if needed.
-    function _cachedPrice(RiskCache memory c, uint256 asset) internal view returns (uint256) {
-        _loadRisk(c, 1 << asset);
-        return c.prices[asset];
-    }
-
     /// @dev Reads `asset`'s feed (OracleLib's checks) and returns its price (WAD) and scan.
     function _readAsset(uint256 asset) internal view returns (uint256 oraclePrice, uint256 scan) {
         AssetOracle memory config = _assets[asset];
@@ -697,12 +643,5 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
             config.feed, config.feedDecimals, config.heartbeat, _maxPrices[asset] * MAX_PRICE_UNIT, asset
         );
         scan = config.scan;
-    }
-
-    function _popCount(uint256 x) private pure returns (uint256 count) {
-        // Unchecked: x != 0 in the loop, and count is at most 256.
-        unchecked {
-            for (; x != 0; x &= x - 1) ++count;
-        }
     }
 }

@@ -23,8 +23,8 @@ import {
     MAX_CONTINGENCY,
     MAX_HEARTBEAT,
     MAX_GRACE_PERIOD,
-    MAX_LIQUIDATION_DISCOUNT,
-    MAX_LIQUIDATION_PENALTY,
+    MAX_LIQUIDATION_BONUS,
+    MAX_DUST_THRESHOLD,
     MAX_PRICE_UNIT
 } from "./libraries/ConstantsLib.sol";
 
@@ -43,9 +43,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     /// @notice May settle trades (the settlement contract, which authenticates the orders).
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
 
-    /// @dev The liquidation penalty rate and the fund's share of it (WAD), and the dust threshold (WAD USD).
+    /// @dev The liquidation bonus rate and the fund's share of the bonus (WAD), and the dust threshold (WAD USD).
     struct LiquidationParams {
-        uint64 penalty;
+        uint64 bonusRate;
         uint64 fundShare;
         uint128 dustThreshold;
     }
@@ -86,8 +86,6 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     uint32 internal _gracePeriod;
 
     LiquidationParams internal _liquidation;
-    mapping(uint256 market => uint256) internal _marketDiscount;
-    mapping(uint256 collateralId => uint256) internal _collateralDiscount;
     /// @dev The insurance fund and its asset's decimals share a slot, read together when bad debt is covered.
     address internal _insuranceFund;
     uint8 internal _fundAssetDecimals;
@@ -241,35 +239,19 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     // ---------------------------------------------------------------- liquidation
 
     /// @inheritdoc IMarginVault
-    function setLiquidationDiscount(uint256 market, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
-        _checkMarketListed(market);
-        if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
-        _marketDiscount[market] = discount;
-        emit EventsLib.LiquidationDiscountSet(market, discount);
-    }
-
-    /// @inheritdoc IMarginVault
-    function setCollateralLiquidationDiscount(address token, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
-        uint256 id = _collateralId(token);
-        if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
-        _collateralDiscount[id] = discount;
-        emit EventsLib.CollateralLiquidationDiscountSet(token, discount);
-    }
-
-    /// @inheritdoc IMarginVault
-    function setLiquidationConfig(uint256 penalty, uint256 fundShare, uint256 dustThreshold)
+    function setLiquidationConfig(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold)
         external
         onlyRole(RISK_ADMIN_ROLE)
     {
-        if (penalty > MAX_LIQUIDATION_PENALTY || fundShare > WAD) {
-            revert ErrorsLib.InvalidLiquidationPenalty(penalty, fundShare);
+        if (bonusRate > MAX_LIQUIDATION_BONUS || fundShare > WAD || dustThreshold > MAX_DUST_THRESHOLD) {
+            revert ErrorsLib.InvalidLiquidationConfig(bonusRate, fundShare, dustThreshold);
         }
         _liquidation = LiquidationParams({
-            penalty: uint64(penalty), // Safe cast: penalty <= 0.1e18 < 2^64.
+            bonusRate: uint64(bonusRate), // Safe cast: bonusRate <= 0.5e18 < 2^64.
             fundShare: uint64(fundShare), // Safe cast: fundShare <= 1e18 < 2^64.
-            dustThreshold: dustThreshold.toUint128()
+            dustThreshold: uint128(dustThreshold) // Safe cast: dustThreshold <= 1e24 < 2^128.
         });
-        emit EventsLib.LiquidationConfigSet(penalty, fundShare, dustThreshold);
+        emit EventsLib.LiquidationConfigSet(bonusRate, fundShare, dustThreshold);
     }
 
     /// @inheritdoc IMarginVault
@@ -341,19 +323,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     }
 
     /// @inheritdoc IMarginVault
-    function liquidationDiscounts(uint256 market, address token)
-        external
-        view
-        returns (uint256 marketDiscount, uint256 collateralDiscount)
-    {
-        _checkMarketListed(market);
-        return (_marketDiscount[market], _collateralDiscount[_collateralId(token)]);
-    }
-
-    /// @inheritdoc IMarginVault
-    function liquidationConfig() external view returns (uint256 penalty, uint256 fundShare, uint256 dustThreshold) {
+    function liquidationConfig() external view returns (uint256 bonusRate, uint256 fundShare, uint256 dustThreshold) {
         LiquidationParams memory params = _liquidation;
-        return (params.penalty, params.fundShare, params.dustThreshold);
+        return (params.bonusRate, params.fundShare, params.dustThreshold);
     }
 
     // ---------------------------------------------------------------- internal

@@ -61,7 +61,7 @@ function deploymentFor(file: VectorFile, collateralSlots: Slot[], marketSlots: S
     imFactor: file.params.imFactor,
     harness: true,
     settlement: { priceBandBps: 500 },
-    liquidation: { penalty: 0n, fundShare: 0n, dustThreshold: 0n },
+    liquidation: { bonusRate: 0n, fundShare: 0n, dustThreshold: 0n },
     // 18-decimal mock feeds carry WAD prices as they are; no cap is needed because the harness places balances.
     assets: assets.map((a) => ({ symbol: a.symbol, feed: { mock: { decimals: 18, answer: 1n } }, heartbeat: WEEK, scan: a.scan, maxPrice: UNBOUNDED_PRICE })),
     correlations: [...file.params.rho].map(([key, rho]) => {
@@ -73,9 +73,8 @@ function deploymentFor(file: VectorFile, collateralSlots: Slot[], marketSlots: S
       asset: symbol(s.asset),
       haircut: s.rate,
       depositCap: 0n,
-      liquidationDiscount: 0n,
     })),
-    markets: marketSlots.map((s) => ({ asset: symbol(s.asset), k: s.rate, openInterestCap: 0n, liquidationDiscount: 0n })),
+    markets: marketSlots.map((s) => ({ asset: symbol(s.asset), k: s.rate, openInterestCap: 0n })),
   };
 }
 

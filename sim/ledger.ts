@@ -12,8 +12,11 @@ export interface LiquidationEvent {
   block: number;
   account: string;
   liquidator: string;
-  notional: bigint;
-  penalty: bigint;
+  /** The fraction of the portfolio that moved (WAD). */
+  fraction: bigint;
+  /** What the liquidator paid for the slice at oracle prices (WAD USD). */
+  value: bigint;
+  bonus: bigint;
   fundShare: bigint;
 }
 
@@ -91,8 +94,9 @@ export class VaultLedger {
             block: log.blockNumber,
             account: String(a.account).toLowerCase(),
             liquidator: String(a.liquidator).toLowerCase(),
-            notional: a.notional,
-            penalty: a.penalty,
+            fraction: a.fraction,
+            value: a.value,
+            bonus: a.bonus,
             fundShare: a.fundShare,
           });
           break;

@@ -34,9 +34,14 @@ export interface ReplayLiquidation {
   step: number;
   account: string;
   type: TrackedAccount["type"];
-  notional: bigint;
-  penalty: bigint;
+  /** The fraction of the portfolio that moved (WAD). */
+  fraction: bigint;
+  bonus: bigint;
   fundShare: bigint;
+  /** Whether the account had E >= 0 before (no bad-debt settlement of it in the block). */
+  solventBefore: boolean;
+  /** Its equity right after, at the prices the liquidation saw (the previous step's: liquidations come first). */
+  equityAfter: bigint;
   /** Blocks from the first block of the account's E < MM episode to this liquidation (null: never seen under MM). */
   delayBlocks: number | null;
 }
@@ -115,6 +120,8 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
   const typeOf = new Map(accounts.map((a) => [a.address.toLowerCase(), a.type]));
   const underSince = new Map<string, number>();
   let answers: Record<string, bigint> = {};
+  // The prices the liquidations of the next block see: the keeper's transactions are ordered before the price move.
+  let previousWad: bigint[] | null = null;
 
   await provider.send("evm_setAutomine", [false]);
   const block = async (step: number, label: string): Promise<number> => {
@@ -125,6 +132,8 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
     const logs = await provider.getLogs({ address: vaultAddress, fromBlock: number, toBlock: number });
     const seen = ledger.liquidations.length;
     ledger.apply(logs);
+    const wad = model.assets.map((a) => (a === "USD" ? 10n ** 18n : answerToWad(answers[a]!)));
+    const settled = new Set(ledger.badDebts.filter((b) => b.block === number).map((b) => b.account));
     for (const l of ledger.liquidations.slice(seen)) {
       const since = underSince.get(l.account);
       record.liquidations.push({
@@ -132,13 +141,15 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
         step,
         account: l.account,
         type: typeOf.get(l.account) ?? "keeper",
-        notional: l.notional,
-        penalty: l.penalty,
+        fraction: l.fraction,
+        bonus: l.bonus,
         fundShare: l.fundShare,
+        solventBefore: !settled.has(l.account),
+        equityAfter: marginOf(model, ledger.state(l.account), previousWad ?? wad).equity,
         delayBlocks: since === undefined ? null : l.block - since,
       });
     }
-    const wad = model.assets.map((a) => (a === "USD" ? 10n ** 18n : answerToWad(answers[a]!)));
+    previousWad = wad;
     const totals = new Map(groups.map((g) => [g, { equity: 0, mm: 0, under: 0 }]));
     for (const account of accounts) {
       const key = account.address.toLowerCase();

@@ -51,6 +51,10 @@ export interface TypeSummary {
   isolatedMm: bigint;
   /** MM / ISO_MM of the sums. */
   mmOverIsolated: number;
+  /** Mean over its liquidated accounts of the share of the portfolio liquidated, 1 - prod(1 - fraction). */
+  liquidatedFraction: number;
+  /** Liquidated accounts whose whole portfolio went. */
+  wipedAccounts: number;
 }
 
 /** The run's figures. */
@@ -59,9 +63,10 @@ export interface Summary {
   liquidations: {
     count: number;
     accounts: number;
-    notional: bigint;
-    penalties: bigint;
+    bonuses: bigint;
     fundShare: bigint;
+    /** Liquidations of an account with E >= 0 before that left it with E < 0 (P1: must be 0). */
+    solventPushedBelowZero: number;
     /** Blocks from the first E < MM of the episode to the first liquidation of each liquidated account. */
     delay: { min: number; median: number; max: number; mean: number } | null;
     /** Accounts seen under MM that were never liquidated. */
@@ -87,6 +92,11 @@ function sum(values: readonly bigint[]): bigint {
   return values.reduce((s, v) => s + v, 0n);
 }
 
+/** The share of a portfolio its liquidations took: 1 - prod(1 - fraction). */
+function liquidatedShare(liquidations: readonly ReplayLiquidation[]): number {
+  return 1 - liquidations.reduce((left, l) => left * (1 - Number(l.fraction) / 1e18), 1);
+}
+
 function ratio(x: bigint, y: bigint): number {
   return y === 0n ? Number.NaN : Number((x * 1_000_000n) / y) / 1e6;
 }
@@ -104,6 +114,7 @@ export function summarize(inputs: SummaryInputs): Summary {
     const liquidations = inputs.liquidations.filter((l) => members.has(l.account));
     const mm = sum(group.map((a) => a.opening.maintenanceMargin));
     const isolatedMm = sum(group.map((a) => a.opening.isolatedMaintenanceMargin));
+    const shares = [...members].filter((m) => liquidations.some((l) => l.account === m)).map((m) => liquidatedShare(liquidations.filter((l) => l.account === m)));
     return {
       type,
       accounts: group.length,
@@ -114,6 +125,8 @@ export function summarize(inputs: SummaryInputs): Summary {
       im: sum(group.map((a) => a.opening.initialMargin)),
       isolatedMm,
       mmOverIsolated: ratio(mm, isolatedMm),
+      liquidatedFraction: shares.length === 0 ? Number.NaN : shares.reduce((s, x) => s + x, 0) / shares.length,
+      wipedAccounts: shares.filter((x) => x >= 1).length,
     };
   });
 
@@ -128,9 +141,9 @@ export function summarize(inputs: SummaryInputs): Summary {
     liquidations: {
       count: inputs.liquidations.length,
       accounts: firstLiquidation.size,
-      notional: sum(inputs.liquidations.map((l) => l.notional)),
-      penalties: sum(inputs.liquidations.map((l) => l.penalty)),
+      bonuses: sum(inputs.liquidations.map((l) => l.bonus)),
       fundShare: sum(inputs.liquidations.map((l) => l.fundShare)),
+      solventPushedBelowZero: inputs.liquidations.filter((l) => l.solventBefore && l.equityAfter < 0n).length,
       delay:
         delays.length === 0
           ? null
@@ -186,7 +199,7 @@ export function reportMarkdown(summary: Summary, info: RunInfo): string {
   const b = summary.badDebt;
   const typeRows = summary.types.map(
     (t) =>
-      `| ${t.type} | ${t.accounts} | ${usd(t.equity)} | ${usd(t.mm)} | ${usd(t.isolatedMm)} | ${Number.isFinite(t.mmOverIsolated) ? t.mmOverIsolated.toFixed(3) : "–"} | ${t.liquidatedAccounts} | ${t.liquidations} |`,
+      `| ${t.type} | ${t.accounts} | ${usd(t.equity)} | ${usd(t.mm)} | ${usd(t.isolatedMm)} | ${Number.isFinite(t.mmOverIsolated) ? t.mmOverIsolated.toFixed(3) : "–"} | ${t.liquidatedAccounts} | ${t.liquidations} | ${Number.isFinite(t.liquidatedFraction) ? `${(100 * t.liquidatedFraction).toFixed(1)}%` : "–"} | ${t.wipedAccounts} |`,
   );
   return [
     `# ${info.title}`,
@@ -199,7 +212,8 @@ export function reportMarkdown(summary: Summary, info: RunInfo): string {
     "",
     "## Liquidations",
     "",
-    `- ${l.count} liquidations of ${l.accounts} accounts; ${usd(l.notional)} of notional taken over, ${usd(l.penalties)} of penalties (${usd(l.fundShare)} to the insurance fund).`,
+    `- ${l.count} liquidations of ${l.accounts} accounts; ${usd(l.bonuses)} of bonuses (${usd(l.fundShare)} to the insurance fund).`,
+    `- **Solvent accounts pushed below zero equity: ${l.solventPushedBelowZero}**`,
     l.delay === null
       ? "- Blocks from the first E < MM to the liquidation: –"
       : `- Blocks from an account's first E < MM to its liquidation: min ${l.delay.min}, median ${l.delay.median}, mean ${l.delay.mean.toFixed(1)}, max ${l.delay.max}.`,
@@ -213,8 +227,8 @@ export function reportMarkdown(summary: Summary, info: RunInfo): string {
     "",
     "## Capital: portfolio margin vs isolated margin (at opening, from `vault.accountMargin`)",
     "",
-    "| type | accounts | equity | MM | isolated MM | MM / ISO_MM | liquidated accounts | liquidations |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| type | accounts | equity | MM | isolated MM | MM / ISO_MM | liquidated accounts | liquidations | liquidated fraction (mean) | wiped |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...typeRows,
     "",
     `Ledger check: ${info.ledgerCheck}`,

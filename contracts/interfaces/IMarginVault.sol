@@ -57,13 +57,35 @@ interface IMarginVault {
         int256[] weightedSensitivities;
     }
 
-    /// @notice One thing a liquidator takes over: `amount` of the account's position in market `id` (WAD base
-    /// units, the absolute size; the liquidator takes the account's side), or, when `collateral` is true,
-    /// `amount` (token units) of its balance of the collateral token whose collateral id is `id`.
-    struct LiquidationItem {
-        bool collateral;
-        uint256 id;
-        uint256 amount;
+    /// @notice What one liquidation moved (see `liquidate`).
+    struct Liquidation {
+        // The fraction of every position and collateral balance that moved (WAD), after the close factor.
+        uint256 fraction;
+        // What the liquidator paid the account for the slice at oracle prices (WAD USD; negative for shorts).
+        int256 value;
+        // The account's maintenance margin the slice released (WAD USD).
+        uint256 mmReleased;
+        // bonusRate x mmReleased, rounded down, at most a solvent account's equity (WAD USD).
+        uint256 bonus;
+        // The insurance fund's share of the bonus (WAD USD), zero for an insolvent account.
+        uint256 fundShare;
+    }
+
+    /// @notice A liquidation as `previewLiquidation` sees it: what would move, and both parties after it.
+    struct LiquidationPreview {
+        uint256 fraction;
+        int256 value;
+        uint256 mmReleased;
+        uint256 bonus;
+        uint256 fundShare;
+        // The close factor: the largest fraction one call may take (WAD); zero when the account is healthy.
+        uint256 maxFraction;
+        int256 equity;
+        uint256 maintenanceMargin;
+        uint256 initialMargin;
+        int256 liquidatorEquity;
+        uint256 liquidatorMaintenanceMargin;
+        uint256 liquidatorInitialMargin;
     }
 
     // ---------------------------------------------------------------- risk configuration (RISK_ADMIN_ROLE)
@@ -115,18 +137,10 @@ interface IMarginVault {
     /// @notice Changes a market's contingency rate and open-interest cap.
     function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external;
 
-    /// @notice Sets a market's liquidation discount (WAD, <= MAX_LIQUIDATION_DISCOUNT): the liquidator takes a
-    /// long over at `price * (1 - discount)` and a short at `price * (1 + discount)`.
-    function setLiquidationDiscount(uint256 market, uint256 discount) external;
-
-    /// @notice Sets a collateral token's liquidation discount (WAD, <= MAX_LIQUIDATION_DISCOUNT): the liquidator
-    /// buys the token at `price * (1 - discount)`.
-    function setCollateralLiquidationDiscount(address token, uint256 discount) external;
-
-    /// @notice Sets the liquidation penalty rate on the liquidated notional (WAD, <= MAX_LIQUIDATION_PENALTY),
-    /// the insurance fund's share of it (WAD, <= 1e18; the rest goes to the liquidator) and the dust threshold
-    /// (WAD USD) under which a liquidation may take the last of an account rather than stop at initial margin.
-    function setLiquidationConfig(uint256 penalty, uint256 fundShare, uint256 dustThreshold) external;
+    /// @notice Sets the liquidation bonus rate (WAD, <= MAX_LIQUIDATION_BONUS, below one: the liquidator earns that
+    /// fraction of the maintenance margin a slice releases), the insurance fund's share of the bonus (WAD, <= 1e18)
+    /// and the dust threshold (WAD USD, <= MAX_DUST_THRESHOLD) under which the rest of an account is taken whole.
+    function setLiquidationConfig(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold) external;
 
     /// @notice Sets the insurance fund: an ERC-4626 vault whose asset (the settlement token, <= 18 decimals) it
     /// lets this vault pull to cover bad debt. Zero disables it (penalties all go to liquidators, bad debt is
@@ -164,30 +178,40 @@ interface IMarginVault {
     /// authorisation and the price band. The vault checks what it owns: a long open interest above the cap is
     /// refused (unless the trade lowers it); while paused, only a trade that shrinks both positions without
     /// flipping them is accepted; afterwards each side must pass spec §5: E >= IM, or the trade strictly lowered
-    /// that side's MM and did not lower its E - MM.
+    /// that side's MM, did not lower its E - MM and left its equity non-negative.
     function settle(address buyer, address seller, uint256 market, uint256 size, uint256 price) external;
 
     // ---------------------------------------------------------------- liquidation
 
-    /// @notice Liquidates `account` (E < MM): the caller takes over each item at the oracle price improved by
-    /// the item's liquidation discount, the account pays a penalty (penalty rate times the liquidated notional at
-    /// oracle prices), split between the caller and the insurance fund.
-    /// @dev Not stopped by a pause. Partial liquidation rule, kept simple and checkable in one pass: items are
-    /// applied in order, and before the last item (when there are several) the account's margin is computed,
-    /// the penalty on the items so far included; if it is already back at E >= IM the last item was not needed
-    /// and the liquidation reverts, unless the account was insolvent (E < 0) before the liquidation or what it
-    /// still holds then (gross notional of its positions plus its collateral value) is below the dust threshold.
-    /// A liquidator therefore never takes more items than needed to restore initial margin; within an item it
-    /// chooses the size (a keeper sizes the last item to what is needed).
-    /// @dev Afterwards the account's E - MM must be higher than before, and the caller must be at or above its
-    /// initial margin. When the account is left with no position, no collateral and negative equity, the
-    /// shortfall is paid, in order, from the fund's vault cash, from the fund's tokens (pulled into the vault,
-    /// 1 token = 1 USD of cash), and what is left is recorded as unbacked `badDebt` (future fund penalty shares repay it first);
-    /// the account ends at exactly zero equity.
+    /// @notice Liquidates the slice `fraction` of `account` (E < MM): the caller takes the same fraction of every
+    /// position and every collateral balance of the account (each rounded up to a whole unit), pays for it in
+    /// cash at oracle prices, and receives a bonus of bonusRate x the maintenance margin the slice released, paid
+    /// by the account; the insurance fund's share of the bonus is credited to the fund. The account's equity falls
+    /// by the bonus only, its E - MM rises by at least (1 - bonusRate) x the MM released.
+    /// @dev Not stopped by a pause. `fraction` is clamped to `maxLiquidationFraction(account)`, so a call never takes
+    /// more than restoring initial margin needs, and never reverts because the account trimmed its book first.
+    /// @dev A solvent account (E >= 0) pays at most its equity: it never ends below zero and the fund pays nothing
+    /// for it. An insolvent account (E < 0) loses its whole portfolio; the fund pays its shortfall before the call
+    /// plus the bonus (from the fund's vault cash, then its tokens, 1 token = 1 USD, then as unbacked `badDebt`)
+    /// and the account ends at exactly zero. The caller must be at or above its initial margin afterwards.
     /// @param account The account to liquidate (not the caller).
-    /// @param items What to take over, in order (at least one).
-    /// @return penalty The penalty charged to the account (WAD USD).
-    function liquidate(address account, LiquidationItem[] calldata items) external returns (uint256 penalty);
+    /// @param fraction The requested fraction (WAD, > 0; above the close factor it is clamped).
+    /// @return result What moved, the bonus and the fund's share.
+    function liquidate(address account, uint256 fraction) external returns (Liquidation memory result);
+
+    /// @notice The close factor of `account`: the smallest fraction (WAD, rounded up) whose liquidation restores
+    /// E >= IM, or 1e18 when the account is insolvent, when no fraction restores IM or when what would remain is
+    /// below the dust threshold; zero when the account is healthy (E >= MM).
+    function maxLiquidationFraction(address account) external view returns (uint256);
+
+    /// @notice What `liquidate(account, fraction)` sent by the caller would do now: the fraction after the close
+    /// factor, the slice's value, the MM released, the bonus and the fund's share, the account's and the
+    /// caller's (the liquidator's) equity, MM and IM afterwards. Zero fraction, nothing moved, for a healthy account.
+    /// @dev The liquidator is `msg.sender`: set `from` in an `eth_call`.
+    function previewLiquidation(address account, uint256 fraction)
+        external
+        view
+        returns (LiquidationPreview memory preview);
 
     // ---------------------------------------------------------------- views
 
@@ -233,14 +257,8 @@ interface IMarginVault {
     /// @notice The L2 sequencer uptime feed (zero when unchecked) and its grace period.
     function sequencer() external view returns (address feed, uint256 gracePeriod);
 
-    /// @notice The liquidation discounts (WAD) of `market` and of collateral `token`.
-    function liquidationDiscounts(uint256 market, address token)
-        external
-        view
-        returns (uint256 marketDiscount, uint256 collateralDiscount);
-
-    /// @notice The liquidation penalty rate, the fund's share of it (WAD) and the dust threshold (WAD USD).
-    function liquidationConfig() external view returns (uint256 penalty, uint256 fundShare, uint256 dustThreshold);
+    /// @notice The liquidation bonus rate, the fund's share of the bonus (WAD) and the dust threshold (WAD USD).
+    function liquidationConfig() external view returns (uint256 bonusRate, uint256 fundShare, uint256 dustThreshold);
 
     /// @notice The insurance fund (zero when none) and the unbacked bad debt it still owes (WAD USD).
     function insurance() external view returns (address fund, uint256 badDebt);

@@ -26,10 +26,10 @@ uint256 constant MAX_GRACE_PERIOD = 1 days;
 /// maximum must be a multiple of it and at most (2^64 - 1) * 1e9 (about 1.8e10 USD per unit); it is only a bound.
 uint256 constant MAX_PRICE_UNIT = 1e9;
 
-/// @dev Bounds of the liquidation parameters: the price improvement a liquidator gets per market or collateral,
-/// and the penalty rate on the liquidated notional.
-uint256 constant MAX_LIQUIDATION_DISCOUNT = 0.2e18;
-uint256 constant MAX_LIQUIDATION_PENALTY = 0.1e18;
+/// @dev Bounds of the liquidation parameters: the bonus rate on the maintenance margin a slice releases (below one,
+/// so that every slice raises the account's E - MM by at least half the MM released) and the dust threshold.
+uint256 constant MAX_LIQUIDATION_BONUS = 0.5e18;
+uint256 constant MAX_DUST_THRESHOLD = 1_000_000e18;
 
 /// @dev Bound of the settlement's price band around the oracle price, and the basis-point unit.
 uint256 constant MAX_PRICE_BAND_BPS = 5_000;

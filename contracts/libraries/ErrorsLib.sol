@@ -155,31 +155,18 @@ library ErrorsLib {
 
     // ---------------------------------------------------------------- liquidation
 
-    /// @notice Thrown when a liquidation names no item.
-    error EmptyLiquidation();
-
     /// @notice Thrown when an account tries to liquidate itself.
     error SelfLiquidation(address account);
 
     /// @notice Thrown when the account to liquidate is at or above maintenance margin (E >= MM).
     error AccountHealthy(address account, int256 equity, uint256 maintenanceMargin);
 
-    /// @notice Thrown when a liquidation item asks for more than the account holds (position size or
-    /// collateral balance), or for nothing.
-    error LiquidationItemTooLarge(bool collateral, uint256 id, uint256 amount, uint256 available);
-
-    /// @notice Thrown when the account was already back at initial margin before the last item (the last item
-    /// was not needed), it is solvent and what it still holds is not dust.
-    error LiquidationExceedsInitialMargin(address account, int256 equity, uint256 initialMargin);
-
     /// @notice Thrown when a liquidation would not raise the account's E - MM.
     error LiquidationDidNotImproveHealth(address account, int256 slackBefore, int256 slackAfter);
 
-    /// @notice Thrown when a liquidation discount is above MAX_LIQUIDATION_DISCOUNT.
-    error InvalidLiquidationDiscount(uint256 discount);
-
-    /// @notice Thrown when a liquidation penalty is above MAX_LIQUIDATION_PENALTY or a fund share above 1e18.
-    error InvalidLiquidationPenalty(uint256 penalty, uint256 fundShare);
+    /// @notice Thrown when a liquidation bonus rate is above MAX_LIQUIDATION_BONUS, a fund share above 1e18 or a
+    /// dust threshold above MAX_DUST_THRESHOLD.
+    error InvalidLiquidationConfig(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold);
 
     /// @notice Thrown when the insurance fund's asset has more than 18 decimals.
     error InvalidFundAsset(address asset);

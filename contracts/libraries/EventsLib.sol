@@ -101,24 +101,26 @@ library EventsLib {
     /// @notice Emitted when the insurance fund changes; `asset` is its settlement token.
     event InsuranceFundSet(address indexed fund, address indexed asset);
 
-    /// @notice Emitted when the liquidation penalty, the fund's share of it or the dust threshold changes.
-    event LiquidationConfigSet(uint256 penalty, uint256 fundShare, uint256 dustThreshold);
+    /// @notice Emitted when the liquidation bonus rate, the fund's share of the bonus or the dust threshold changes.
+    event LiquidationConfigSet(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold);
 
-    /// @notice Emitted when a market's liquidation discount changes.
-    event LiquidationDiscountSet(uint256 indexed market, uint256 discount);
-
-    /// @notice Emitted when a collateral token's liquidation discount changes.
-    event CollateralLiquidationDiscountSet(address indexed token, uint256 discount);
-
-    /// @notice Emitted when `liquidator` liquidates `account`: `notional` (WAD, at oracle prices) taken over,
-    /// `penalty` charged to the account, of which `fundShare` went to the insurance fund (or to bad debt).
+    /// @notice Emitted when `liquidator` liquidates the slice `fraction` (WAD) of `account`: it paid `value` (WAD
+    /// USD, at oracle prices) for the slice, which released `mmReleased` of maintenance margin; the account paid
+    /// `bonus`, of which `fundShare` went to the insurance fund (or repaid bad debt).
     event Liquidated(
-        address indexed account, address indexed liquidator, uint256 notional, uint256 penalty, uint256 fundShare
+        address indexed account,
+        address indexed liquidator,
+        uint256 fraction,
+        int256 value,
+        uint256 mmReleased,
+        uint256 bonus,
+        uint256 fundShare
     );
 
-    /// @notice Emitted when a liquidation leaves `account` with no position, no collateral and negative equity: `shortfall`
-    /// (WAD) is paid from the fund's vault cash (`fromFundCash`), from its tokens (`fundTokens`, token units) and
-    /// what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt` is the new total.
+    /// @notice Emitted when a liquidation takes the whole of an insolvent `account`: `shortfall` (WAD, its shortfall
+    /// before the call plus the bonus) is paid from the fund's vault cash (`fromFundCash`), from its tokens
+    /// (`fundTokens`, token units) and what is left is recorded as unbacked `badDebt` (`unbacked`); `totalBadDebt`
+    /// is the new total.
     event BadDebtSettled(
         address indexed account,
         uint256 shortfall,
@@ -128,6 +130,6 @@ library EventsLib {
         uint256 totalBadDebt
     );
 
-    /// @notice Emitted when the fund's penalty share pays down recorded bad debt.
+    /// @notice Emitted when the fund's bonus share pays down recorded bad debt.
     event BadDebtRepaid(uint256 amount, uint256 totalBadDebt);
 }

@@ -50,4 +50,12 @@ library MathLib {
             if (r * r < x) r += 1;
         }
     }
+
+    /// @notice The number of set bits of x.
+    function popCount(uint256 x) internal pure returns (uint256 count) {
+        // Unchecked: x != 0 in the loop, and count is at most 256.
+        unchecked {
+            for (; x != 0; x &= x - 1) ++count;
+        }
+    }
 }

@@ -23,7 +23,7 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../parameters/spec-v1.
  * @param config The deployment config (see `deploymentConfig.ts`).
  * @param moduleId The Ignition module id; distinct ids let one network hold several deployments.
  * Then deploys the TradeSettlement (granted SETTLER_ROLE, with the config's price band) and, when the config
- * names its asset, the InsuranceFund, and sets the liquidation parameters and discounts.
+ * names its asset, the InsuranceFund, and sets the liquidation parameters.
  *
  * @returns The module; its results are `vault`, `settlement`, `insuranceFund` (when configured) plus
  * `feed_<SYMBOL>` and `token_<SYMBOL>` for mocks.
@@ -90,12 +90,6 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
         id: `listCollateral_${label}`,
         after: [last],
       });
-      if (collateral.liquidationDiscount !== 0n) {
-        last = m.call(vault, "setCollateralLiquidationDiscount", [token, collateral.liquidationDiscount], {
-          id: `collateralDiscount_${label}`,
-          after: [last],
-        });
-      }
     }
 
     config.markets.forEach((market, index) => {
@@ -103,12 +97,6 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
         id: `listMarket_${index}`,
         after: [last],
       });
-      if (market.liquidationDiscount !== 0n) {
-        last = m.call(vault, "setLiquidationDiscount", [index, market.liquidationDiscount], {
-          id: `marketDiscount_${index}`,
-          after: [last],
-        });
-      }
     });
 
     const settlement = m.contract("TradeSettlement", [vault, config.settlement.priceBandBps], {
@@ -118,8 +106,8 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
     results.settlement = settlement;
     last = m.call(vault, "grantRole", [SETTLER_ROLE, settlement], { id: "grantSettler", after: [last] });
 
-    const { penalty, fundShare, dustThreshold } = config.liquidation;
-    last = m.call(vault, "setLiquidationConfig", [penalty, fundShare, dustThreshold], {
+    const { bonusRate, fundShare, dustThreshold } = config.liquidation;
+    last = m.call(vault, "setLiquidationConfig", [bonusRate, fundShare, dustThreshold], {
       id: "setLiquidationConfig",
       after: [last],
     });

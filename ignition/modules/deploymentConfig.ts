@@ -43,8 +43,6 @@ export const deploymentConfigSchema = z.object({
         asset: z.string(),
         haircut: integer,
         depositCap: integer,
-        /** Liquidation discount (WAD, <= 0.2e18): a liquidator buys the token at price * (1 - discount). */
-        liquidationDiscount: integer.default(0n),
       }),
     )
     .default([]),
@@ -56,20 +54,23 @@ export const deploymentConfigSchema = z.object({
         asset: z.string(),
         k: integer,
         openInterestCap: integer,
-        /** Liquidation discount (WAD, <= 0.2e18): longs are taken over at price * (1 - d), shorts at (1 + d). */
-        liquidationDiscount: integer.default(0n),
       }),
     )
     .default([]),
   /** Trade settlement: the price band around the oracle price, in basis points (0, 5000]. */
   settlement: z.object({ priceBandBps: count }).default({ priceBandBps: 500 }),
   /**
-   * Liquidation: penalty rate on the liquidated notional (WAD, <= 0.1e18), the insurance fund's share of it
-   * (WAD, <= 1e18) and the dust threshold (WAD USD) below which a liquidation may take the rest of an account.
+   * Liquidation (docs/liquidation.md): the bonus rate on the maintenance margin a slice releases (WAD, <= 0.5e18),
+   * the insurance fund's share of the bonus (WAD, <= 1e18) and the dust threshold (WAD USD, <= 1e24) below which
+   * what would remain of an account is taken whole.
    */
   liquidation: z
-    .object({ penalty: integer, fundShare: integer, dustThreshold: integer })
-    .default({ penalty: 0n, fundShare: 0n, dustThreshold: 0n }),
+    .object({
+      bonusRate: integer.refine((v) => v <= 5n * 10n ** 17n, "bonusRate must be <= 0.5e18"),
+      fundShare: integer.refine((v) => v <= 10n ** 18n, "fundShare must be <= 1e18"),
+      dustThreshold: integer.refine((v) => v <= 10n ** 24n, "dustThreshold must be <= 1e24 (1,000,000 USD)"),
+    })
+    .default({ bonusRate: 0n, fundShare: 0n, dustThreshold: 0n }),
   /**
    * The insurance fund's asset: the symbol of a mock collateral token or a collateral token address. Omitted or
    * null: no fund is deployed.

@@ -22,7 +22,7 @@ import type { KeeperConfig } from "./config/schema.js";
 import { ChainResetError, ReorgTooDeepError } from "./errors.js";
 import { createIndexer, type Indexer } from "./indexer/indexer.js";
 import { createLiquidationContext, pricesByAsset, type LiquidationContext } from "./liquidation/previewLiquidation.js";
-import { createPartialLiquidationStrategy, type LiquidationStrategy } from "./liquidation/strategy.js";
+import { createProRataLiquidationStrategy, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
 import { createAccountView } from "./loop/evaluate.js";
 import { createMarks } from "./loop/marks.js";
@@ -155,7 +155,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       metrics,
       onHead,
     });
-  const strategy = parameters.strategy ?? createPartialLiquidationStrategy({ client, vault: config.vault, liquidator });
+  const strategy = parameters.strategy ?? createProRataLiquidationStrategy({ client, vault: config.vault, liquidator });
   const view = createAccountView({ store });
   const marks = createMarks(config.liquidation.markExpiryBlocks);
   let risk: RiskConfig | null = null;
@@ -208,7 +208,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     if (!balanceOk) return skip("balance-low", decision.figures, false);
     try {
-      await sender.send({ account, items: decision.plan.items, gas: decision.gas, fees: decision.fees, blockNumber });
+      await sender.send({ account, fraction: decision.plan.fraction, gas: decision.gas, fees: decision.fees, blockNumber });
       log.info(decision.figures, "liquidating");
       return true;
     } catch (error) {

@@ -4,15 +4,14 @@ import type { Contract } from "ethers";
 import { deployDefault, ethers, MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
 
 const USDC = (x: bigint) => x * 10n ** 6n;
-const takePosition = { collateral: false, id: MARKET.ETH, amount: wad(10) };
-const takeCollateral = { collateral: true, id: 0, amount: USDC(10_000n) }; // USDC is collateral id 0.
-const takeAll = [takePosition, takeCollateral];
+const WAD = 10n ** 18n;
+const BONUS_RATE = wad(0.2); // ignition/parameters/spec-v1.json
+const ceilUsdc = (x: bigint) => (x + 10n ** 12n - 1n) / 10n ** 12n;
 
 /**
  * Alice: 10,000 USDC and 10 ETH long bought at 2,300; the fund holds `fundUsdc` deposited by Bob; Carol
- * liquidates. At ETH = 1,000 Alice's equity is -3,000; taking her 10 ETH at 980 and her 10,000 USDC at 0.995
- * (`takeAll`) with a 400 penalty (2% of 20,000) leaves -3,650, of which the fund's 200 penalty share is paid first
- * from its vault cash.
+ * liquidates. At ETH = 1,000 Alice's equity is -3,000: her whole portfolio goes, and the fund pays the 3,000 plus
+ * the bonus (0.2 x her MM).
  */
 async function insolventAlice(fundUsdc: bigint) {
   const f = await deployDefault();
@@ -24,7 +23,10 @@ async function insolventAlice(fundUsdc: bigint) {
   await (f.tokens.USDC.connect(f.bob) as Contract).approve(fundAddress, ethers.MaxUint256);
   if (fundUsdc > 0n) await (f.insuranceFund.connect(f.bob) as Contract).deposit(fundUsdc, f.bob.address);
   await setPrice(f.feeds.ETH, wad(1_000));
-  return { ...f, fundAddress };
+  const m = await f.vault.accountMargin(f.alice.address);
+  // The fund pays the shortfall before the call plus the bonus.
+  const shortfall: bigint = -(m.equity as bigint) + ((m.maintenanceMargin as bigint) * BONUS_RATE) / WAD;
+  return { ...f, fundAddress, shortfall };
 }
 
 const richFund = () => insolventAlice(USDC(100_000n));
@@ -47,15 +49,16 @@ describe("InsuranceFund", () => {
     expect(await f.insuranceFund.totalAssets()).to.equal(0n);
   });
 
-  it("counts its penalty share, credited as vault cash, in totalAssets but never pays it out as tokens", async () => {
+  it("counts its bonus share, credited as vault cash, in totalAssets but never pays it out as tokens", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     await setPrice(f.feeds.ETH, wad(1_500)); // solvent but under MM
-    await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [
-      { collateral: false, id: MARKET.ETH, amount: wad(5) },
-    ]);
-    expect(await f.vault.cash(f.fundAddress)).to.equal(wad(75));
-    expect(await f.insuranceFund.vaultCashAssets()).to.equal(USDC(75n));
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_075n));
+    const preview = await (f.vault.connect(f.carol) as Contract).previewLiquidation(f.alice.address, WAD);
+    await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD);
+    const share = preview.fundShare as bigint;
+    expect(share > 0n).to.equal(true);
+    expect(await f.vault.cash(f.fundAddress)).to.equal(share);
+    expect(await f.insuranceFund.vaultCashAssets()).to.equal(share / 10n ** 12n);
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + share / 10n ** 12n);
     expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
     expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.be.lessThan(await f.insuranceFund.balanceOf(f.bob.address));
   });
@@ -65,79 +68,73 @@ describe("InsuranceFund", () => {
     const vaultAddress = await f.vault.getAddress();
     const vaultUsdcBefore: bigint = await f.tokens.USDC.balanceOf(vaultAddress);
 
-    const tx = (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll);
-    // Shortfall 3,650: 200 from the fund's cash (its penalty share), 3,450 USDC from its tokens, nothing unbacked.
-    await expect(tx)
-      .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(3_450n), 0n, 0n);
-    await expect(tx).to.changeTokenBalances(ethers, f.tokens.USDC, [f.fundAddress, vaultAddress], [-USDC(3_450n), USDC(3_450n)]);
+    const tx = (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD);
+    // The fund has no vault cash: the whole shortfall comes from its tokens, rounded up to whole units.
+    const tokens = ceilUsdc(f.shortfall);
+    await expect(tx).to.emit(f.vault, "BadDebtSettled").withArgs(f.alice.address, f.shortfall, 0n, tokens, 0n, 0n);
+    await expect(tx).to.changeTokenBalances(ethers, f.tokens.USDC, [f.fundAddress, vaultAddress], [-tokens, tokens]);
 
     const m = await f.vault.accountMargin(f.alice.address);
     expect(m.equity).to.equal(0n);
-    expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(96_550n));
+    // The rounding excess of whole token units stays with the fund as vault cash.
+    expect(await f.vault.cash(f.fundAddress)).to.equal(tokens * 10n ** 12n - f.shortfall);
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) - tokens);
     // The tokens back cash, not a collateral balance: the vault holds more than its recorded balances.
     const totalDeposits: bigint = (await f.vault.collateralConfig(f.tokens.USDC)).totalDeposits;
-    expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + USDC(3_450n));
+    expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + tokens);
     expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.be.greaterThan(totalDeposits);
   });
 
-  it("records what it cannot pay as bad debt, with an event, and repays it from later penalty shares", async () => {
+  it("records what it cannot pay as bad debt, with an event, and repays it from later bonus shares", async () => {
     const f = await networkHelpers.loadFixture(poorFund);
-    // 200 from cash, 1,000 USDC of tokens, 2,450 unbacked.
-    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll))
+    // 1,000 USDC of tokens, the rest unbacked.
+    const unbacked = f.shortfall - wad(1_000);
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(1_000n), wad(2_450), wad(2_450));
+      .withArgs(f.alice.address, f.shortfall, 0n, USDC(1_000n), unbacked, unbacked);
     expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(0n);
-    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, wad(2_450)]);
+    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, unbacked]);
     expect(await f.insuranceFund.totalAssets()).to.equal(0n);
 
-    // Bob gets liquidated later: the fund's 75 share pays bad debt down instead of reaching its cash.
+    // Bob gets liquidated later: the fund's bonus share pays bad debt down instead of reaching its cash.
     await (f.vault.connect(f.bob) as Contract).deposit(f.tokens.USDC, USDC(10_000n), f.bob.address);
     await f.vault.harnessSetPosition(f.bob.address, MARKET.ETH, wad(10));
     await f.vault.harnessSetCash(f.bob.address, wad(-14_500));
     await setPrice(f.feeds.ETH, wad(500)); // E = 500 < MM ~ 801
-    await expect(
-      (f.vault.connect(f.carol) as Contract).liquidate(f.bob.address, [{ collateral: false, id: MARKET.ETH, amount: wad(5) }]),
-    )
+    const preview = await (f.vault.connect(f.carol) as Contract).previewLiquidation(f.bob.address, WAD);
+    const share = preview.fundShare as bigint;
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.bob.address, WAD))
       .to.emit(f.vault, "BadDebtRepaid")
-      .withArgs(wad(25), wad(2_425));
+      .withArgs(share, unbacked - share);
     expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
   });
 
-  it("with no fund set, gives the whole penalty to the liquidator and records the whole shortfall", async () => {
+  it("with no fund set, gives the whole bonus to the liquidator and records the whole shortfall", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     await expect(f.vault.setInsuranceFund(ethers.ZeroAddress))
       .to.emit(f.vault, "InsuranceFundSet")
       .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
-    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll))
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_650), 0n, 0n, wad(3_650), wad(3_650));
-    // Carol paid 9,800 for the ETH and 9,950 for the USDC, and keeps the whole 400 penalty.
-    expect(await f.vault.cash(f.carol.address)).to.equal(wad(-9_800 - 9_950 + 400));
+      .withArgs(f.alice.address, f.shortfall, 0n, 0n, f.shortfall, f.shortfall);
+    // Carol paid 10,000 for the ETH and 10,000 for the USDC at oracle prices, and keeps the whole bonus.
+    expect(await f.vault.cash(f.carol.address)).to.equal(wad(-20_000) + f.shortfall - wad(3_000));
   });
 
-  it("settles bad debt only once the account holds nothing, and never liquidates a settled account again", async () => {
+  it("takes an insolvent account whole in one call whatever the fraction asked, and never liquidates it again", async () => {
     const f = await networkHelpers.loadFixture(richFund);
-    // Only the position: Alice is left with 10,000 USDC and E = -3,400; no bad debt is recognised yet.
-    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takePosition])).not.to.emit(
-      f.vault,
-      "BadDebtSettled",
-    );
-    expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(wad(-3_400));
-    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, 0n]);
-    expect(await f.vault.isLiquidatable(f.alice.address)).to.equal(true);
-
-    // Her collateral next (10,000 USDC at 0.995, penalty 200): now she holds nothing and the fund pays -3,650.
-    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takeCollateral]))
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, 1n))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(3_450n), 0n, 0n);
+      .withArgs(f.alice.address, f.shortfall, 0n, ceilUsdc(f.shortfall), 0n, 0n);
+    expect(await f.vault.position(f.alice.address, MARKET.ETH)).to.equal(0n);
+    expect(await f.vault.collateralBalance(f.alice.address, f.tokens.USDC)).to.equal(0n);
     const m = await f.vault.accountMargin(f.alice.address);
     expect([m.equity, m.maintenanceMargin]).to.deep.equal([0n, 0n]);
     expect(await f.vault.isLiquidatable(f.alice.address)).to.equal(false);
-    await expect(
-      (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [takeCollateral]),
-    ).to.be.revertedWithCustomError(f.vault, "AccountHealthy");
+    await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD)).to.be.revertedWithCustomError(
+      f.vault,
+      "AccountHealthy",
+    );
   });
 
   it("refuses a fund whose asset has more than 18 decimals", async () => {

@@ -7,11 +7,11 @@ import { VaultLedger } from "../../sim/ledger.js";
 import { defaultDeploymentConfig, marginOf, riskModelOf } from "../../sim/riskModel.js";
 
 const model = riskModelOf(defaultDeploymentConfig());
-const item = (collateral: boolean, id: number, amount: bigint) => ({ collateral, id, amount });
 
 /**
  * Alice buys 10 ETH at 2,300 from Bob with signed orders (10,000 USDC of collateral); ETH falls to 1,500, Carol
- * liquidates half; ETH falls to 900 and Carol takes the rest, leaving a shortfall that the insurance fund pays.
+ * liquidates the close factor; ETH falls to 900 and Carol takes the rest, leaving a shortfall that the insurance
+ * fund pays.
  */
 async function crash() {
   const f = await deployDefault();
@@ -28,9 +28,9 @@ async function crash() {
   await (f.settlement.connect(f.bob) as Contract).settleTrade(buy, await signOrder(f.settlement, f.alice, buy), sell, "0x", wad(10), wad(2_300));
 
   await setPrice(f.feeds.ETH, wad(1_500));
-  await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [item(false, MARKET.ETH, wad(5))]);
+  await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, wad(1));
   await setPrice(f.feeds.ETH, wad(900));
-  await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [item(false, MARKET.ETH, wad(5)), item(true, 0, await units(usdc, 10_000))]);
+  await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, wad(1));
   return f;
 }
 
@@ -57,9 +57,9 @@ describe("sim/ledger", () => {
       ]);
     }
 
-    expect(ledger.liquidations.map((l) => [l.account, l.liquidator, l.notional])).to.deep.equal([
-      [f.alice.address.toLowerCase(), f.carol.address.toLowerCase(), wad(7_500)],
-      [f.alice.address.toLowerCase(), f.carol.address.toLowerCase(), wad(4_500) + wad(10_000)],
+    expect(ledger.liquidations.map((l) => [l.account, l.liquidator, l.fraction < wad(1)])).to.deep.equal([
+      [f.alice.address.toLowerCase(), f.carol.address.toLowerCase(), true],
+      [f.alice.address.toLowerCase(), f.carol.address.toLowerCase(), false],
     ]);
     expect(ledger.badDebts).to.have.length(1);
     const [settled] = ledger.badDebts;

@@ -12,14 +12,16 @@ const figures = (equity: number, mm: number, isolated: number): MarginFigures =>
   isolatedMaintenanceMargin: BigInt(isolated) * W,
 });
 const account = (address: string, type: string, opening: MarginFigures, final: MarginFigures): AccountOutcome => ({ address, type, opening, final });
-const liquidation = (account: string, block: number, delayBlocks: number | null): ReplayLiquidation => ({
+const liquidation = (account: string, block: number, delayBlocks: number | null, fraction: bigint = W / 2n, solventBefore = true): ReplayLiquidation => ({
   block,
   step: block,
   account,
   type: "directional",
-  notional: 1000n * W,
-  penalty: 20n * W,
+  fraction,
+  bonus: 20n * W,
   fundShare: 10n * W,
+  solventBefore,
+  equityAfter: solventBefore ? 1n * W : 0n,
   delayBlocks,
 });
 
@@ -36,7 +38,7 @@ describe("sim/report", () => {
   ];
   const summary = summarize({
     accounts,
-    liquidations: [liquidation("0xc", 5, 2), liquidation("0xc", 6, 3), liquidation("0xd", 9, 6), liquidation("0xb", 12, null)],
+    liquidations: [liquidation("0xc", 5, 2), liquidation("0xc", 9, 3, W, false), liquidation("0xd", 9, 6), liquidation("0xb", 12, null)],
     badDebts,
     firstUnder: new Map([
       ["0xc", 3],
@@ -62,7 +64,8 @@ describe("sim/report", () => {
   it("counts liquidations and the blocks from the first E < MM to each account's first liquidation", () => {
     expect(summary.liquidations.count).to.equal(4);
     expect(summary.liquidations.accounts).to.equal(3);
-    expect(summary.liquidations.notional).to.equal(4000n * W);
+    expect(summary.liquidations.bonuses).to.equal(80n * W);
+    expect(summary.liquidations.solventPushedBelowZero).to.equal(0);
     expect(summary.liquidations.fundShare).to.equal(40n * W);
     // First liquidations: 0xc after 2 blocks, 0xd after 6, 0xb never seen under MM (no delay).
     expect(summary.liquidations.delay).to.deep.equal({ min: 2, median: 2, max: 6, mean: 4 });
@@ -102,7 +105,10 @@ describe("sim/report", () => {
     expect(md).to.include("4 liquidations of 3 accounts");
     expect(md).to.include("min 2, median 2, mean 4.0, max 6");
     expect(md).to.include("**Unbacked bad debt at the end: $1**");
-    expect(md).to.include("| hedged | 2 | $200 | $40 | $200 | 0.200 | 1 | 1 |");
+    expect(md).to.include("**Solvent accounts pushed below zero equity: 0**");
+    expect(md).to.include("| hedged | 2 | $200 | $40 | $200 | 0.200 | 1 | 1 | 50.0% | 0 |");
+    // 0xc: half, then the rest (wiped); 0xd: half. Mean share 75%.
+    expect(md).to.include("| directional | 3 | $150 | $120 | $120 | 1.000 | 2 | 3 | 75.0% | 1 |");
     expect(md).to.include("![chart](c.svg)");
     expect(usd(-1_234_567n * W)).to.equal("-$1,234,567");
   });

@@ -27,6 +27,7 @@ describe("sim/startCli (end to end, tiny window)", () => {
     expect(md).to.include("Keeper: `npm run keeper -- run` ran against the node for the whole replay");
     expect(md).to.match(/- [1-9]\d* liquidations of [1-9]\d* accounts/);
     expect(md).to.include("**Unbacked bad debt at the end: $0**");
+    expect(md).to.include("**Solvent accounts pushed below zero equity: 0**");
     expect(md).to.include("Accounts seen under MM and never liquidated: 0; under MM at the end: 0.");
     expect(md).to.include("for 20/20 accounts at the end; at opening the vault matched the planned margin for 20/20");
     expect(new XMLParser().parse(readFileSync(path.join(out, "local-2021-05-18_2021-05-20.svg"), "utf8"))).to.equal("svg");

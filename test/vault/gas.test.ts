@@ -33,7 +33,7 @@ describe("gas", () => {
   });
 
   for (const count of [1, 3, 6]) {
-    it(`liquidate of one item on an account with ${count} position(s) stays within budget`, async () => {
+    it(`liquidate of the close factor on an account with ${count} position(s) and USDC stays within budget`, async () => {
       const f = await networkHelpers.loadFixture(deployDefault);
       // A sixth market (a second BTC perpetual) for the six-position case.
       await f.vault.listMarket(1, wad(0.005), wad(1_000));
@@ -46,11 +46,8 @@ describe("gas", () => {
       const cash: bigint = (margin.maintenanceMargin * 9n) / 10n - margin.equity;
       await f.vault.harnessSetCash(f.alice.address, cash);
       expect(await f.vault.isLiquidatable(f.alice.address)).to.equal(true);
-      const gas = await gasUsed(
-        (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [
-          { collateral: false, id: count - 1, amount: sizes[count - 1] / 2n },
-        ]),
-      );
+      // The close factor: a slice of every position and of the USDC.
+      const gas = await gasUsed((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, wad(1)));
       expect(gas).to.be.lessThanOrEqual(BUDGET.liquidate[count]);
     });
   }

@@ -57,9 +57,11 @@ export interface LiquidationEntry {
   tx: Hex;
   account: Address;
   liquidator: Address;
-  /** WAD USD. */
-  notional: bigint;
-  penalty: bigint;
+  /** The fraction of the portfolio taken (WAD). */
+  fraction: bigint;
+  /** The slice's value at oracle prices and the liquidator's bonus (WAD USD). */
+  value: bigint;
+  bonus: bigint;
 }
 
 type Parsed = ReturnType<typeof parseEventLogs<typeof eventsAbi>>[number];
@@ -235,11 +237,11 @@ export class Book {
       }
       case "Liquidated": {
         const entry: LiquidationEntry = {
-          block, tx, account: getAddress(event.args.account), liquidator: getAddress(event.args.liquidator), notional: event.args.notional, penalty: event.args.penalty,
+          block, tx, account: getAddress(event.args.account), liquidator: getAddress(event.args.liquidator), fraction: event.args.fraction, value: event.args.value, bonus: event.args.bonus,
         };
         this.liquidations.unshift(entry);
         if (this.liquidations.length > LIQUIDATION_LIMIT) this.liquidations.pop();
-        this.#note(entry.account, { block, tx, kind: "liquidated", text: `notional $${fmtUnits(entry.notional, 18, 2)}, penalty $${fmtUnits(entry.penalty, 18, 2)}` });
+        this.#note(entry.account, { block, tx, kind: "liquidated", text: `${fmtUnits(entry.fraction * 100n, 18, 2)}% of the portfolio ($${fmtUnits(entry.value, 18, 2)}), bonus $${fmtUnits(entry.bonus, 18, 2)}` });
         this.#note(entry.liquidator, { block, tx, kind: "liquidator", text: `took over ${shortAddress(entry.account)}` });
         return false;
       }

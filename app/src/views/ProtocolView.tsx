@@ -158,14 +158,15 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: Protoc
         <h2>Recent liquidations</h2>
         {book.liquidations.length === 0 ? <p class="muted">none yet</p> : (
           <table>
-            <thead><tr><th>block</th><th>account</th><th class="num">notional</th><th class="num">penalty</th></tr></thead>
+            <thead><tr><th>block</th><th>account</th><th class="num">fraction</th><th class="num">value</th><th class="num">bonus</th></tr></thead>
             <tbody>
               {book.liquidations.slice(0, 12).map((l) => (
                 <tr key={`${l.tx}-${l.account}`}>
                   <td>{l.block}</td>
                   <td><a class="mono" href={`#/account/${l.account}`}>{shortAddress(l.account)}</a></td>
-                  <td class="num">{usd(l.notional)}</td>
-                  <td class="num">{usd(l.penalty)}</td>
+                  <td class="num">{(Number(l.fraction) / 1e16).toFixed(2)}%</td>
+                  <td class="num">{usd(l.value)}</td>
+                  <td class="num">{usd(l.bonus)}</td>
                 </tr>
               ))}
             </tbody>

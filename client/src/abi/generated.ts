@@ -192,25 +192,6 @@ export const eventsAbi = [
         "type": "address"
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralLiquidationDiscountSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
         "indexed": true,
         "internalType": "uint256",
         "name": "collateralId",
@@ -424,13 +405,25 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "notional",
+        "name": "fraction",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "value",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mmReleased",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonus",
         "type": "uint256"
       },
       {
@@ -449,7 +442,7 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
@@ -466,25 +459,6 @@ export const eventsAbi = [
       }
     ],
     "name": "LiquidationConfigSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationDiscountSet",
     "type": "event"
   },
   {
@@ -881,11 +855,6 @@ export const errorsAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "EmptyLiquidation",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "address",
@@ -1034,27 +1003,21 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationDiscount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
         "name": "fundShare",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
       }
     ],
-    "name": "InvalidLiquidationPenalty",
+    "name": "InvalidLiquidationConfig",
     "type": "error"
   },
   {
@@ -1178,53 +1141,6 @@ export const errorsAbi = [
       }
     ],
     "name": "LiquidationDidNotImproveHealth",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "equity",
-        "type": "int256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "initialMargin",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationExceedsInitialMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bool",
-        "name": "collateral",
-        "type": "bool"
-      },
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationItemTooLarge",
     "type": "error"
   },
   {
@@ -2019,11 +1935,6 @@ export const marginVaultAbi = [
   },
   {
     "inputs": [],
-    "name": "EmptyLiquidation",
-    "type": "error"
-  },
-  {
-    "inputs": [],
     "name": "EnforcedPause",
     "type": "error"
   },
@@ -2181,27 +2092,21 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationDiscount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
         "name": "fundShare",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
       }
     ],
-    "name": "InvalidLiquidationPenalty",
+    "name": "InvalidLiquidationConfig",
     "type": "error"
   },
   {
@@ -2261,53 +2166,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "LiquidationDidNotImproveHealth",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "equity",
-        "type": "int256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "initialMargin",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationExceedsInitialMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bool",
-        "name": "collateral",
-        "type": "bool"
-      },
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationItemTooLarge",
     "type": "error"
   },
   {
@@ -2814,25 +2672,6 @@ export const marginVaultAbi = [
         "type": "address"
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralLiquidationDiscountSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
         "indexed": true,
         "internalType": "uint256",
         "name": "collateralId",
@@ -3046,13 +2885,25 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "notional",
+        "name": "fraction",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "value",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mmReleased",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonus",
         "type": "uint256"
       },
       {
@@ -3071,7 +2922,7 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
@@ -3088,25 +2939,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "LiquidationConfigSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationDiscountSet",
     "type": "event"
   },
   {
@@ -3884,34 +3716,44 @@ export const marginVaultAbi = [
         "type": "address"
       },
       {
-        "components": [
-          {
-            "internalType": "bool",
-            "name": "collateral",
-            "type": "bool"
-          },
-          {
-            "internalType": "uint256",
-            "name": "id",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "amount",
-            "type": "uint256"
-          }
-        ],
-        "internalType": "struct IMarginVault.LiquidationItem[]",
-        "name": "items",
-        "type": "tuple[]"
+        "internalType": "uint256",
+        "name": "fraction",
+        "type": "uint256"
       }
     ],
     "name": "liquidate",
     "outputs": [
       {
-        "internalType": "uint256",
-        "name": "penalty",
-        "type": "uint256"
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "fraction",
+            "type": "uint256"
+          },
+          {
+            "internalType": "int256",
+            "name": "value",
+            "type": "int256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "mmReleased",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "bonus",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fundShare",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IMarginVault.Liquidation",
+        "name": "result",
+        "type": "tuple"
       }
     ],
     "stateMutability": "nonpayable",
@@ -3923,7 +3765,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
@@ -3934,35 +3776,6 @@ export const marginVaultAbi = [
       {
         "internalType": "uint256",
         "name": "dustThreshold",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "liquidationDiscounts",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "marketDiscount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "collateralDiscount",
         "type": "uint256"
       }
     ],
@@ -4136,6 +3949,25 @@ export const marginVaultAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "maxLiquidationFraction",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "pause",
     "outputs": [],
@@ -4174,6 +4006,92 @@ export const marginVaultAbi = [
         "internalType": "int256",
         "name": "",
         "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fraction",
+        "type": "uint256"
+      }
+    ],
+    "name": "previewLiquidation",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "fraction",
+            "type": "uint256"
+          },
+          {
+            "internalType": "int256",
+            "name": "value",
+            "type": "int256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "mmReleased",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "bonus",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fundShare",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFraction",
+            "type": "uint256"
+          },
+          {
+            "internalType": "int256",
+            "name": "equity",
+            "type": "int256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maintenanceMargin",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initialMargin",
+            "type": "uint256"
+          },
+          {
+            "internalType": "int256",
+            "name": "liquidatorEquity",
+            "type": "int256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "liquidatorMaintenanceMargin",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "liquidatorInitialMargin",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IMarginVault.LiquidationPreview",
+        "name": "v",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -4324,24 +4242,6 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "setCollateralLiquidationDiscount",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "assetA",
         "type": "uint256"
@@ -4392,7 +4292,7 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
@@ -4407,24 +4307,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "setLiquidationConfig",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "setLiquidationDiscount",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5549,11 +5431,6 @@ export const tradeSettlementAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "EmptyLiquidation",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "address",
@@ -5702,27 +5579,21 @@ export const tradeSettlementAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationDiscount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
         "name": "fundShare",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
       }
     ],
-    "name": "InvalidLiquidationPenalty",
+    "name": "InvalidLiquidationConfig",
     "type": "error"
   },
   {
@@ -5782,53 +5653,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "LiquidationDidNotImproveHealth",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "equity",
-        "type": "int256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "initialMargin",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationExceedsInitialMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bool",
-        "name": "collateral",
-        "type": "bool"
-      },
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationItemTooLarge",
     "type": "error"
   },
   {
@@ -7007,11 +6831,6 @@ export const insuranceFundAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "EmptyLiquidation",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "address",
@@ -7149,27 +6968,21 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationDiscount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "penalty",
+        "name": "bonusRate",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
         "name": "fundShare",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
       }
     ],
-    "name": "InvalidLiquidationPenalty",
+    "name": "InvalidLiquidationConfig",
     "type": "error"
   },
   {
@@ -7293,53 +7106,6 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "LiquidationDidNotImproveHealth",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "equity",
-        "type": "int256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "initialMargin",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationExceedsInitialMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bool",
-        "name": "collateral",
-        "type": "bool"
-      },
-      {
-        "internalType": "uint256",
-        "name": "id",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationItemTooLarge",
     "type": "error"
   },
   {

@@ -209,7 +209,8 @@ export function kRegimes(ws: bigint[], rho: bigint[]): KRegimes {
   return { kLow: regimeK(sLow), kMedium: regimeK(sMedium), kHigh: regimeK(sHigh) };
 }
 
-function abs(x: bigint): bigint {
+/** Mirrors `MarginLib.abs`. */
+export function abs(x: bigint): bigint {
   return x >= 0n ? x : -x;
 }
 

@@ -98,8 +98,8 @@ export const gasSchema = z.strictObject({
    */
   maxPriorityFeePerGasGwei: z.number({ error: "expected a number of gwei, e.g. 2" }).nonnegative({ error: "expected a tip >= 0 gwei" }).default(2),
   /**
-   * The smallest expected profit, in USD after gas, for which a liquidation is sent (reward = penalty share +
-   * discount value at oracle prices; gas = estimated gas x max fee x native price).
+   * The smallest expected profit, in USD after gas, for which a liquidation is sent (reward = the bonus less the
+   * insurance fund's share; gas = estimated gas x max fee x native price).
    * @default 0
    */
   minProfitUsd: z.number({ error: "expected a USD amount, e.g. 5" }).nonnegative({ error: "expected a USD amount >= 0" }).default(0),

@@ -1,22 +1,20 @@
 /**
- * The bigint twin of `MarginVault.liquidate`: applies liquidation items to an account and its liquidator the way
- * the vault does (`_takeOverPosition`, `_seizeCollateral`, `_checkLastItemNeeded`, `_chargePenalty`, bad-debt
- * settlement, the health and initial-margin checks), so that the keeper only sends item lists the contract accepts
- * and knows the reward before it pays for gas.
+ * The keeper's side of `MarginVault.previewLiquidation`: the account and liquidator states the store holds, turned
+ * into the keyed portfolios of the client's twin (`client/src/margin/liquidationLib.ts`, which mirrors
+ * `LiquidationLib.sol` function for function), plus the checks `liquidate` makes after the plan (healthy account,
+ * no MM released, liquidator under IM), so that the keeper only sends what the contract accepts and knows its
+ * reward before it pays for gas.
  */
 import type { Address } from "viem";
 
-import { WAD, mulDown, mulUp } from "../../../client/src/margin/mathLib.js";
-import { collateralValue, marginRequirement, notional, pairIndex, type Collateral, type Portfolio, type Position, type RiskParams } from "../../../client/src/margin/marginLib.js";
+import { marginRequirement, pairIndex, type Collateral, type Portfolio, type Position, type RiskParams } from "../../../client/src/margin/marginLib.js";
+import {
+  maxLiquidationFraction,
+  previewLiquidation as previewTwin,
+  type Keyed,
+  type KeyedPortfolio,
+} from "../../../client/src/margin/liquidationLib.js";
 import type { RiskConfig } from "../store/types.js";
-
-/** One item of `IMarginVault.liquidate`. */
-export interface LiquidationItem {
-  /** True: `amount` token units of collateral `id`; false: `amount` (WAD) of the position in market `id`. */
-  collateral: boolean;
-  id: bigint;
-  amount: bigint;
-}
 
 /** An account's vault state in vault units (what the store holds). */
 export interface AccountState {
@@ -37,10 +35,8 @@ export interface LiquidationContext {
 
 /** The names of the vault's errors the twin reproduces. */
 export type LiquidationRevert =
-  | "EmptyLiquidation"
+  | "ZeroAmount"
   | "AccountHealthy"
-  | "LiquidationItemTooLarge"
-  | "LiquidationExceedsInitialMargin"
   | "LiquidationDidNotImproveHealth"
   | "InsufficientMargin"
   | "MissingPrice";
@@ -49,16 +45,19 @@ export type LiquidationRevert =
 export type PreviewLiquidationReturnType =
   | {
       ok: true;
-      /** Liquidated notional at oracle prices (WAD USD). */
-      notional: bigint;
-      penalty: bigint;
+      /** The fraction the vault applies (the request clamped to the close factor; 1e18 for an insolvent account). */
+      fraction: bigint;
+      /** What the liquidator pays for the slice at oracle prices (WAD USD). */
+      value: bigint;
+      mmReleased: bigint;
+      bonus: bigint;
       fundShare: bigint;
-      /** The liquidator's equity gain at oracle prices (WAD USD): its penalty share plus the discounts. */
+      /** The liquidator's reward at oracle prices (WAD USD): the bonus less the fund's share. */
       reward: bigint;
       account: { before: Requirement; after: Requirement; badDebt: boolean };
       liquidator: { after: Requirement };
     }
-  | { ok: false; revert: LiquidationRevert; itemIndex?: number };
+  | { ok: false; revert: LiquidationRevert };
 
 /** Equity, maintenance and initial margin (WAD). */
 export interface Requirement {
@@ -87,26 +86,35 @@ export function cloneState(state: AccountState): AccountState {
 }
 
 /**
- * The engine's portfolio of `state`, as `MarginVault._load` builds it (zero entries left out, balances in WAD).
+ * The engine's portfolio of `state` with each entry's collateral / market id, as `MarginVault._load` builds it
+ * (zero entries left out, ids ascending, balances in WAD).
  *
- * @returns The portfolio, or null when a touched asset has no price.
+ * @returns The keyed portfolio, or null when a touched asset has no price.
  */
-export function toPortfolio(state: AccountState, ctx: LiquidationContext): Portfolio | null {
-  const collateral: Collateral[] = [];
+export function toKeyedPortfolio(state: AccountState, ctx: LiquidationContext): KeyedPortfolio | null {
+  const collateral: Keyed<Collateral>[] = [];
   for (const [id, amount] of [...state.balances].sort((x, y) => x[0] - y[0])) {
     if (amount === 0n) continue;
     const config = ctx.risk.collaterals[id];
     if (config === undefined || !(ctx.prices[config.asset]! > 0n)) return null;
-    collateral.push({ asset: config.asset, haircut: config.haircut, balance: amount * 10n ** BigInt(18 - config.decimals) });
+    const entry = { asset: config.asset, haircut: config.haircut, balance: amount * 10n ** BigInt(18 - config.decimals) };
+    collateral.push({ id, entry });
   }
-  const positions: Position[] = [];
+  const positions: Keyed<Position>[] = [];
   for (const [market, size] of [...state.positions].sort((x, y) => x[0] - y[0])) {
     if (size === 0n) continue;
     const config = ctx.risk.markets[market];
     if (config === undefined || !(ctx.prices[config.asset]! > 0n)) return null;
-    positions.push({ asset: config.asset, k: config.k, size });
+    positions.push({ id: market, entry: { asset: config.asset, k: config.k, size } });
   }
   return { cash: state.cash, collateral, positions };
+}
+
+/** The engine's portfolio of `state` (`toKeyedPortfolio` without the ids), or null without prices. */
+export function toPortfolio(state: AccountState, ctx: LiquidationContext): Portfolio | null {
+  const keyed = toKeyedPortfolio(state, ctx);
+  if (keyed === null) return null;
+  return { cash: keyed.cash, collateral: keyed.collateral.map((k) => k.entry), positions: keyed.positions.map((k) => k.entry) };
 }
 
 /** Equity, MM and IM of `state` (mirrors `MarginVault._requirement`), or null without prices. */
@@ -117,61 +125,26 @@ export function requirementOf(state: AccountState, ctx: LiquidationContext): Req
   return { equity, mm, im };
 }
 
-/** Gross value an account still holds: |notionals| plus collateral values (mirrors `_checkLastItemNeeded`). */
-export function grossValue(portfolio: Portfolio, prices: bigint[]): bigint {
-  let gross = 0n;
-  for (const q of portfolio.positions) {
-    const n = notional(q, prices);
-    gross += n < 0n ? -n : n;
-  }
-  for (const c of portfolio.collateral) gross += collateralValue(c, prices);
-  return gross;
+/** 10^(18 - decimals) by collateral id. */
+function scalesOf(risk: RiskConfig): bigint[] {
+  return risk.collaterals.map((c) => 10n ** BigInt(18 - c.decimals));
 }
 
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+/** The twin's liquidation parameters from the risk configuration. */
+function paramsOf(risk: RiskConfig) {
+  const { bonusRate, fundShare, dustThreshold, fund } = risk.liquidation;
+  return { bonusRate, fundShare, dustThreshold, hasFund: fund !== "0x0000000000000000000000000000000000000000" };
+}
 
 /**
- * Applies one item to `account` and `liquidator` (mutated) as `_takeOverPosition` / `_seizeCollateral` do.
+ * The close factor of `state` (mirrors `MarginVault.maxLiquidationFraction`), or null without prices.
  *
- * @returns The item's notional at the oracle price, or an error name.
+ * @example const fraction = maxFractionOf(state, ctx);
  */
-export function applyItem(
-  account: AccountState,
-  liquidator: AccountState,
-  item: LiquidationItem,
-  ctx: LiquidationContext,
-): bigint | "LiquidationItemTooLarge" | "MissingPrice" {
-  const id = Number(item.id);
-  const liquidation = ctx.risk.liquidation;
-  if (!item.collateral) {
-    const config = ctx.risk.markets[id];
-    const size = account.positions.get(id) ?? 0n;
-    if (config === undefined || item.amount === 0n || item.amount > abs(size)) return "LiquidationItemTooLarge";
-    const price = ctx.prices[config.asset] ?? 0n;
-    if (price === 0n) return "MissingPrice";
-    const discount = liquidation.marketDiscounts.get(id) ?? 0n;
-    const transferPrice = size > 0n ? mulUp(price, WAD - discount) : (price * (WAD + discount)) / WAD;
-    const s = size > 0n ? item.amount : -item.amount;
-    const amount = mulDown(s, transferPrice);
-    account.positions.set(id, size - s);
-    liquidator.positions.set(id, (liquidator.positions.get(id) ?? 0n) + s);
-    account.cash += amount;
-    liquidator.cash -= amount;
-    return (item.amount * price) / WAD;
-  }
-  const config = ctx.risk.collaterals[id];
-  const balance = account.balances.get(id) ?? 0n;
-  if (config === undefined || item.amount === 0n || item.amount > balance) return "LiquidationItemTooLarge";
-  const price = ctx.prices[config.asset] ?? 0n;
-  if (price === 0n) return "MissingPrice";
-  const transferPrice = mulUp(price, WAD - (liquidation.collateralDiscounts.get(config.token) ?? 0n));
-  const units = item.amount * 10n ** BigInt(18 - config.decimals);
-  const value = (units * transferPrice) / WAD;
-  account.balances.set(id, balance - item.amount);
-  liquidator.balances.set(id, (liquidator.balances.get(id) ?? 0n) + item.amount);
-  account.cash += value;
-  liquidator.cash -= value;
-  return (units * price) / WAD;
+export function maxFractionOf(state: AccountState, ctx: LiquidationContext): bigint | null {
+  const portfolio = toPortfolio(state, ctx);
+  if (portfolio === null) return null;
+  return maxLiquidationFraction(portfolio, ctx.riskParams, ctx.prices, paramsOf(ctx.risk));
 }
 
 /** Options of `previewLiquidation`. */
@@ -181,64 +154,38 @@ export interface PreviewLiquidationParameters {
   account: AccountState;
   /** The liquidator's own vault account (not mutated). */
   liquidator: AccountState;
-  items: readonly LiquidationItem[];
+  /** The requested fraction (WAD). */
+  fraction: bigint;
 }
 
 /**
- * Runs `MarginVault.liquidate(account, items)` on the twin.
+ * Runs `MarginVault.liquidate(account, fraction)` on the twin.
  *
- * @param parameters Context, both accounts, the items.
+ * @param parameters Context, both accounts, the fraction.
  * @returns The figures the vault would produce, or the name of the error it would revert with.
- * @example const result = previewLiquidation({ ctx, account, liquidator, items: [{ collateral: false, id: 1n, amount: WAD }] });
+ * @example const result = previewLiquidation({ ctx, account, liquidator, fraction: WAD });
  */
 export function previewLiquidation(parameters: PreviewLiquidationParameters): PreviewLiquidationReturnType {
-  const { ctx, items } = parameters;
-  if (items.length === 0) return { ok: false, revert: "EmptyLiquidation" };
-  const account = cloneState(parameters.account);
-  const liquidator = cloneState(parameters.liquidator);
-  const before = requirementOf(account, ctx);
-  const liquidatorBefore = requirementOf(liquidator, ctx);
-  if (before === null || liquidatorBefore === null) return { ok: false, revert: "MissingPrice" };
+  const { ctx, fraction } = parameters;
+  if (fraction === 0n) return { ok: false, revert: "ZeroAmount" };
+  const account = toKeyedPortfolio(parameters.account, ctx);
+  const liquidator = toKeyedPortfolio(parameters.liquidator, ctx);
+  if (account === null || liquidator === null) return { ok: false, revert: "MissingPrice" };
+  const before = requirementOf(parameters.account, ctx)!;
   if (before.equity >= before.mm) return { ok: false, revert: "AccountHealthy" };
-  const { penalty: rate, fundShare: shareRate, dustThreshold, fund } = ctx.risk.liquidation;
-  const solvent = before.equity >= 0n;
-
-  let liquidated = 0n;
-  for (let i = 0; i < items.length; i++) {
-    if (i === items.length - 1 && items.length > 1 && solvent) {
-      // _checkLastItemNeeded: already at IM with the penalty so far, and not dust: the last item is refused.
-      const portfolio = toPortfolio(account, ctx);
-      if (portfolio === null) return { ok: false, revert: "MissingPrice" };
-      const r = marginRequirement(portfolio, ctx.riskParams, ctx.prices);
-      if (r.equity - mulUp(liquidated, rate) >= r.im && grossValue(portfolio, ctx.prices) >= dustThreshold) {
-        return { ok: false, revert: "LiquidationExceedsInitialMargin", itemIndex: i };
-      }
-    }
-    const result = applyItem(account, liquidator, items[i]!, ctx);
-    if (typeof result === "string") return { ok: false, revert: result, itemIndex: i };
-    liquidated += result;
-  }
-
-  const penalty = mulUp(liquidated, rate);
-  const fundShare = fund === "0x0000000000000000000000000000000000000000" ? 0n : (penalty * shareRate) / WAD;
-  account.cash -= penalty;
-  liquidator.cash += penalty - fundShare;
-
-  const after = requirementOf(account, ctx)!;
-  const flat = [...account.positions.values()].every((size) => size === 0n);
-  const badDebt = after.equity < 0n && flat;
-  const equityAfter = badDebt ? 0n : after.equity;
-  if (equityAfter - after.mm <= before.equity - before.mm) return { ok: false, revert: "LiquidationDidNotImproveHealth" };
-  const liquidatorAfter = requirementOf(liquidator, ctx)!;
-  if (liquidatorAfter.equity < liquidatorAfter.im) return { ok: false, revert: "InsufficientMargin" };
+  const v = previewTwin({ account, liquidator, scales: scalesOf(ctx.risk), risk: ctx.riskParams, prices: ctx.prices, params: paramsOf(ctx.risk), fraction });
+  if (v.mmReleased === 0n) return { ok: false, revert: "LiquidationDidNotImproveHealth" };
+  if (v.liquidatorEquity < v.liquidatorInitialMargin) return { ok: false, revert: "InsufficientMargin" };
   return {
     ok: true,
-    notional: liquidated,
-    penalty,
-    fundShare,
-    reward: liquidatorAfter.equity - liquidatorBefore.equity,
-    account: { before, after: { ...after, equity: equityAfter }, badDebt },
-    liquidator: { after: liquidatorAfter },
+    fraction: v.fraction,
+    value: v.value,
+    mmReleased: v.mmReleased,
+    bonus: v.bonus,
+    fundShare: v.fundShare,
+    reward: v.bonus - v.fundShare,
+    account: { before, after: { equity: v.equity, mm: v.maintenanceMargin, im: v.initialMargin }, badDebt: before.equity < 0n },
+    liquidator: { after: { equity: v.liquidatorEquity, mm: v.liquidatorMaintenanceMargin, im: v.liquidatorInitialMargin } },
   };
 }
 

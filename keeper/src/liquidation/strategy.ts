@@ -1,20 +1,25 @@
 /**
- * The liquidation strategy: which items to send for an account under maintenance margin. The interface
+ * The liquidation strategy: which fraction to send for an account under maintenance margin. The interface
  * (`isApplicable` / `preview` / `simulate`) keeps the choice testable without a chain: `preview` is pure (the
- * bigint twin of `liquidate`), `simulate` is the `eth_call` of the chosen items.
+ * bigint twin of `previewLiquidation`), `simulate` is the `eth_call` of the chosen fraction.
  *
- * The partial strategy takes positions first (the ones whose removal helps most first), then collateral; every
- * item but the last is taken whole, and the last is sized so that the account is just back at initial margin
- * (the vault refuses a last item that is not needed). An insolvent account (E < 0) or one whose gross value is
- * under the dust threshold is taken whole. When the liquidator's own account would fall under initial margin,
- * the liquidation is shrunk until it does not.
+ * The pro-rata strategy asks for the account's close factor (`maxLiquidationFraction`): the smallest slice that
+ * restores initial margin, the whole portfolio when the account is insolvent or the rest would be dust. The
+ * reward is the bonus (bonus rate x MM released) less the fund's share; the keeper subtracts gas. When the
+ * liquidator's own account would fall under initial margin, the fraction is halved until it does not.
  */
 import { BaseError, ContractFunctionRevertedError, type Address, type PublicClient } from "viem";
 
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
-import { toPortfolio, grossValue, applyItem, cloneState, previewLiquidation, requirementOf, type AccountState, type LiquidationContext, type LiquidationItem, type PreviewLiquidationReturnType } from "./previewLiquidation.js";
-import { WAD, mulUp } from "../../../client/src/margin/mathLib.js";
-import { marginRequirement } from "../../../client/src/margin/marginLib.js";
+import { WAD } from "../../../client/src/margin/mathLib.js";
+import {
+  maxFractionOf,
+  previewLiquidation,
+  requirementOf,
+  type AccountState,
+  type LiquidationContext,
+  type PreviewLiquidationReturnType,
+} from "./previewLiquidation.js";
 
 /** A liquidatable account the strategy is asked about. */
 export interface LiquidationCandidate {
@@ -25,16 +30,17 @@ export interface LiquidationCandidate {
   ctx: LiquidationContext;
 }
 
-/** A chosen liquidation: the items and what the twin says they do. */
+/** A chosen liquidation: the fraction to send and what the twin says it does. */
 export interface LiquidationPlan {
   account: Address;
-  items: LiquidationItem[];
+  /** The fraction sent (WAD). */
+  fraction: bigint;
   preview: Extract<PreviewLiquidationReturnType, { ok: true }>;
 }
 
-/** `simulate`'s result: the vault's answer to the `eth_call`. */
+/** `simulate`'s result: the vault's answer to the `eth_call` (the bonus it would pay). */
 export type SimulationResult =
-  | { ok: true; penalty: bigint; request: unknown }
+  | { ok: true; bonus: bigint; request: unknown }
   | { ok: false; errorName: string; error: unknown };
 
 /** A liquidation strategy. */
@@ -42,134 +48,36 @@ export interface LiquidationStrategy {
   readonly name: string;
   /** Whether the strategy can liquidate this account at all (E < MM and prices usable). */
   isApplicable(candidate: LiquidationCandidate): boolean;
-  /** Chooses the items (pure). Null when no item list passes the vault's checks. */
+  /** Chooses the fraction (pure). Null when no fraction passes the vault's checks. */
   preview(candidate: LiquidationCandidate): LiquidationPlan | null;
   /** `eth_call`s the plan from the liquidator's address at the latest block. */
   simulate(plan: LiquidationPlan): Promise<SimulationResult>;
 }
 
-interface Candidate {
-  collateral: boolean;
-  id: number;
-  full: bigint;
-  benefit: bigint;
-}
-
-/** Items, positions first, each ordered by how much taking it whole alone improves E - MM. */
-function orderedCandidates(candidate: LiquidationCandidate): Candidate[] {
-  const { state, ctx } = candidate;
-  const before = requirementOf(state, ctx);
-  if (before === null) return [];
-  const scored = (collateral: boolean, id: number, full: bigint): Candidate => {
-    const account = cloneState(state);
-    const result = applyItem(account, cloneState(candidate.liquidator), { collateral, id: BigInt(id), amount: full }, ctx);
-    const after = typeof result === "string" ? null : requirementOf(account, ctx);
-    const benefit = after === null ? -(1n << 255n) : after.equity - after.mm - (before.equity - before.mm);
-    return { collateral, id, full, benefit };
-  };
-  const byBenefit = (x: Candidate, y: Candidate) => (x.benefit > y.benefit ? -1 : x.benefit < y.benefit ? 1 : x.id - y.id);
-  const positions = [...state.positions].filter(([, size]) => size !== 0n).map(([id, size]) => scored(false, id, size < 0n ? -size : size));
-  const collateral = [...state.balances].filter(([, amount]) => amount !== 0n).map(([id, amount]) => scored(true, id, amount));
-  return [...positions.sort(byBenefit), ...collateral.sort(byBenefit)];
-}
-
-const toItem = (c: Candidate, amount: bigint): LiquidationItem => ({ collateral: c.collateral, id: BigInt(c.id), amount });
-
-/** Whether the account, after `items` and the penalty on them, is at or above IM (the vault's pre-last check). */
-function reachesInitialMargin(candidate: LiquidationCandidate, items: readonly LiquidationItem[]): boolean {
-  const { ctx } = candidate;
-  const account = cloneState(candidate.state);
-  const liquidator = cloneState(candidate.liquidator);
-  let liquidated = 0n;
-  for (const item of items) {
-    const result = applyItem(account, liquidator, item, ctx);
-    if (typeof result === "string") return false;
-    liquidated += result;
-  }
-  const portfolio = toPortfolio(account, ctx);
-  if (portfolio === null) return false;
-  const r = marginRequirement(portfolio, ctx.riskParams, ctx.prices);
-  return r.equity - mulUp(liquidated, ctx.risk.liquidation.penalty) >= r.im;
-}
-
-/** The smallest amount in (0, full] (to about full / 2^20) for which `ok` holds, given that ok(full) holds. */
-function smallestAmount(full: bigint, ok: (amount: bigint) => boolean): bigint {
-  let lo = 0n; // ok(lo) false (or lo = 0)
-  let hi = full; // ok(hi) true
-  const precision = full >> 20n;
-  while (hi - lo > 1n && hi - lo > precision) {
-    const mid = (lo + hi) / 2n;
-    if (ok(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-/** The largest amount in (0, full] for which `ok` holds, or 0 when none (to about full / 2^20). */
-function largestAmount(full: bigint, ok: (amount: bigint) => boolean): bigint {
-  if (ok(full)) return full;
-  let lo = 0n;
-  let hi = full;
-  const precision = full >> 20n;
-  while (hi - lo > 1n && hi - lo > precision) {
-    const mid = (lo + hi) / 2n;
-    if (ok(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo > 0n && ok(lo) ? lo : 0n;
-}
+/** The smallest fraction the strategy still tries before it gives up on the liquidator's own margin. */
+const MIN_FRACTION: bigint = WAD / 1_000_000n;
 
 /**
- * Chooses the items of a partial liquidation (see the module comment).
+ * Chooses the fraction of a pro-rata liquidation (see the module comment).
  *
  * @param candidate The account, the keeper's account and the context.
- * @returns The plan, or null when no item list passes every check of the vault.
+ * @returns The plan, or null when no fraction passes every check of the vault.
  */
-export function chooseItems(candidate: LiquidationCandidate): LiquidationPlan | null {
+export function chooseFraction(candidate: LiquidationCandidate): LiquidationPlan | null {
   const { ctx } = candidate;
-  const before = requirementOf(candidate.state, ctx);
-  if (before === null || before.equity >= before.mm) return null;
-  const ordered = orderedCandidates(candidate);
-  if (ordered.length === 0) return null;
-  const portfolio = toPortfolio(candidate.state, ctx)!;
-  const takeAll = before.equity < 0n || grossValue(portfolio, ctx.prices) < ctx.risk.liquidation.dustThreshold;
-
-  let items: LiquidationItem[] = [];
-  if (takeAll) {
-    items = ordered.map((c) => toItem(c, c.full));
-  } else {
-    for (const c of ordered) {
-      const whole = [...items, toItem(c, c.full)];
-      if (reachesInitialMargin(candidate, whole)) {
-        const amount = smallestAmount(c.full, (a) => reachesInitialMargin(candidate, [...items, toItem(c, a)]));
-        items.push(toItem(c, amount));
-        break;
-      }
-      items = whole;
-    }
-  }
-
-  const preview = (list: readonly LiquidationItem[]) =>
-    previewLiquidation({ ctx, account: candidate.state, liquidator: candidate.liquidator, items: list });
-  // Shrink from the end until the vault would accept it (the liquidator's own IM is the usual limit).
-  while (items.length > 0) {
-    const result = preview(items);
-    if (result.ok) return { account: candidate.account, items, preview: result };
-    const last = items[items.length - 1]!;
-    const head = items.slice(0, -1);
-    const amount = largestAmount(last.amount, (a) => preview([...head, { ...last, amount: a }]).ok);
-    if (amount > 0n) {
-      const shrunk = [...head, { ...last, amount }];
-      const result2 = preview(shrunk);
-      if (result2.ok) return { account: candidate.account, items: shrunk, preview: result2 };
-    }
-    items = head;
+  const max = maxFractionOf(candidate.state, ctx);
+  if (max === null || max === 0n) return null;
+  for (let fraction = max; fraction >= MIN_FRACTION; fraction /= 2n) {
+    const preview = previewLiquidation({ ctx, account: candidate.state, liquidator: candidate.liquidator, fraction });
+    if (preview.ok) return { account: candidate.account, fraction, preview };
+    // Only the liquidator's own margin depends on the fraction (an insolvent account goes whole anyway).
+    if (preview.revert !== "InsufficientMargin") return null;
   }
   return null;
 }
 
-/** Options of `createPartialLiquidationStrategy`. */
-export interface CreatePartialLiquidationStrategyParameters {
+/** Options of `createProRataLiquidationStrategy`. */
+export interface CreateProRataLiquidationStrategyParameters {
   client: PublicClient;
   vault: Address;
   /** The liquidator (the keeper's address): the `eth_call` is made from it. */
@@ -187,34 +95,34 @@ export function revertName(error: unknown): string {
 }
 
 /**
- * The partial-liquidation strategy over a vault.
+ * The pro-rata liquidation strategy over a vault.
  *
  * @param parameters Client, vault, liquidator address.
  * @returns The strategy.
  * @example
- * const strategy = createPartialLiquidationStrategy({ client, vault: config.vault, liquidator: account.address });
+ * const strategy = createProRataLiquidationStrategy({ client, vault: config.vault, liquidator: account.address });
  * const plan = strategy.isApplicable(candidate) ? strategy.preview(candidate) : null;
  * if (plan && (await strategy.simulate(plan)).ok) send(plan);
  */
-export function createPartialLiquidationStrategy(parameters: CreatePartialLiquidationStrategyParameters): LiquidationStrategy {
+export function createProRataLiquidationStrategy(parameters: CreateProRataLiquidationStrategyParameters): LiquidationStrategy {
   const { client, vault, liquidator } = parameters;
   return {
-    name: "partial",
+    name: "pro-rata",
     isApplicable(candidate) {
       const r = requirementOf(candidate.state, candidate.ctx);
       return r !== null && r.equity < r.mm;
     },
-    preview: chooseItems,
+    preview: chooseFraction,
     async simulate(plan) {
       try {
         const { result, request } = await client.simulateContract({
           address: vault,
           abi: marginVaultAbi,
           functionName: "liquidate",
-          args: [plan.account, plan.items],
+          args: [plan.account, plan.fraction],
           account: liquidator,
         });
-        return { ok: true, penalty: result, request };
+        return { ok: true, bonus: result.bonus, request };
       } catch (error) {
         return { ok: false, errorName: revertName(error), error };
       }

@@ -6,7 +6,7 @@
 import { BaseError, ContractFunctionRevertedError } from "viem";
 
 /** Vault errors that mean someone else liquidated first, or the account recovered: a lost race, not a fault. */
-export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationExceedsInitialMargin", "LiquidationItemTooLarge", "LiquidationDidNotImproveHealth"]);
+export const LOST_RACE_ERRORS = new Set(["AccountHealthy", "LiquidationDidNotImproveHealth"]);
 
 /**
  * The vault's custom error name in `error`'s cause chain.

@@ -8,7 +8,6 @@ import { formatUnits, type Address, type PublicClient } from "viem";
 
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import { WAD } from "../../../client/src/margin/mathLib.js";
-import type { LiquidationItem } from "../liquidation/previewLiquidation.js";
 import type { LiquidationCandidate, LiquidationPlan, LiquidationStrategy } from "../liquidation/strategy.js";
 import type { Fees } from "../send/sender.js";
 import { LOST_RACE_ERRORS, vaultErrorName } from "./decodeRevert.js";
@@ -39,8 +38,8 @@ export type PlanDecision =
   | { kind: "skip"; reason: string; mark: boolean; fields: Record<string, unknown> };
 
 /** The arguments of `liquidate` for a plan (the one place that knows the call's shape). */
-export function liquidateArgs(plan: { account: Address; items: LiquidationItem[] }) {
-  return [plan.account, plan.items] as const;
+export function liquidateArgs(plan: { account: Address; fraction: bigint }) {
+  return [plan.account, plan.fraction] as const;
 }
 
 const settle = <T>(promise: Promise<T>) =>
@@ -96,7 +95,7 @@ export async function planLiquidation(parameters: PlanLiquidationParameters): Pr
   const gasCost = (gasEstimate * feePerGas * parameters.nativePrice) / WAD;
   const profit = plan.preview.reward - gasCost;
   const figures = {
-    items: plan.items.map((i) => ({ collateral: i.collateral, id: Number(i.id), amount: i.amount.toString() })),
+    fraction: formatUnits(plan.fraction, 18),
     rewardUsd: formatUnits(plan.preview.reward, 18),
     gasCostUsd: formatUnits(gasCost, 18),
     profitUsd: formatUnits(profit, 18),

@@ -28,7 +28,6 @@ import {
 
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
 import type { KeeperConfig } from "../config/schema.js";
-import type { LiquidationItem } from "../liquidation/previewLiquidation.js";
 import type { Logger } from "../log.js";
 import type { KeeperMetrics } from "../metrics.js";
 import type { LiquidationTransactionRecord } from "../store/types.js";
@@ -42,7 +41,8 @@ export interface Fees {
 /** A liquidation transaction in flight. */
 export interface PendingLiquidation {
   account: Address;
-  items: LiquidationItem[];
+  /** The fraction sent (WAD). */
+  fraction: bigint;
   nonce: number;
   gas: bigint;
   fees: Fees;
@@ -95,8 +95,8 @@ export interface Sender {
   checkBalance(): Promise<boolean>;
   /** The fees to use at a block of base fee `baseFeePerGas`, or null when that base fee is above the cap. */
   fees(baseFeePerGas: bigint | null): Promise<Fees | null>;
-  /** Signs and sends `liquidate(account, items)`; returns the hash. */
-  send(parameters: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; blockNumber: bigint }): Promise<Hex>;
+  /** Signs and sends `liquidate(account, fraction)`; returns the hash. */
+  send(parameters: { account: Address; fraction: bigint; gas: bigint; fees: Fees; blockNumber: bigint }): Promise<Hex>;
   /**
    * Checks receipts of what is in flight and replaces what is stuck (the replacement pays at least 2 x
    * `baseFeePerGas` + tip). Never throws.
@@ -152,7 +152,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     journal?.recordLiquidationTransaction({ sender: account.address, ...p, hashes: [...p.hashes], status });
   // A restart: resume what the journal says is still in flight (its receipts are checked at the next block).
   for (const r of journal?.liquidationTransactions({ sender: account.address, status: "pending" }) ?? []) {
-    inFlight.set(r.account, { account: r.account, items: r.items, nonce: r.nonce, gas: r.gas, fees: r.fees, hashes: r.hashes, sentAtBlock: r.sentAtBlock, sentAt: r.sentAt });
+    inFlight.set(r.account, { account: r.account, fraction: r.fraction, nonce: r.nonce, gas: r.gas, fees: r.fees, hashes: r.hashes, sentAtBlock: r.sentAtBlock, sentAt: r.sentAt });
     logger.info({ account: r.account, hash: r.hashes.at(-1), nonce: r.nonce }, "liquidation in flight before the restart: following it");
   }
 
@@ -161,7 +161,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
    * but never broadcast is harmless (never mined); the reverse order could forget a transaction that is out.
    */
   function signAndSend(
-    p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
+    p: { account: Address; fraction: bigint; gas: bigint; fees: Fees; nonce?: number },
     beforeBroadcast: (hash: Hex, nonce: number) => void,
   ): Promise<{ hash: Hex; nonce: number }> {
     // One at a time: the keeper plans liquidations concurrently, but a nonce is taken and broadcast before the
@@ -175,14 +175,14 @@ export function createSender(parameters: CreateSenderParameters): Sender {
   }
 
   async function signAndSendNow(
-    p: { account: Address; items: LiquidationItem[]; gas: bigint; fees: Fees; nonce?: number },
+    p: { account: Address; fraction: bigint; gas: bigint; fees: Fees; nonce?: number },
     beforeBroadcast: (hash: Hex, nonce: number) => void,
   ): Promise<{ hash: Hex; nonce: number }> {
     const request = await walletClient.prepareTransactionRequest({
       account,
       chain: walletClient.chain,
       to: vault,
-      data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.items] }),
+      data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.fraction] }),
       gas: p.gas,
       maxFeePerGas: p.fees.maxFeePerGas,
       maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
@@ -249,12 +249,12 @@ export function createSender(parameters: CreateSenderParameters): Sender {
       return { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip };
     },
 
-    async send({ account: target, items, gas: gasLimit, fees, blockNumber }) {
+    async send({ account: target, fraction, gas: gasLimit, fees, blockNumber }) {
       // A broadcast that fails after the journal entry keeps the transaction in flight: the node may have it (a
       // timeout), so the account is not tried again; its nonce taken by a later transaction settles it as
       // "dropped", or it is re-broadcast as a replacement after `gas.replaceAfterBlocks` blocks.
-      const { hash, nonce } = await signAndSend({ account: target, items, gas: gasLimit, fees }, (signed, signedNonce) => {
-        const pending: PendingLiquidation = { account: target, items, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
+      const { hash, nonce } = await signAndSend({ account: target, fraction, gas: gasLimit, fees }, (signed, signedNonce) => {
+        const pending: PendingLiquidation = { account: target, fraction, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
         inFlight.set(target, pending);
         try {
           record(pending);
@@ -264,7 +264,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
         }
       });
       metrics.liquidationsSent.inc();
-      logger.info({ account: target, hash, nonce, items: items.length, maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
+      logger.info({ account: target, hash, nonce, fraction: fraction.toString(), maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");
       return hash;
     },
 

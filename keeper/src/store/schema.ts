@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS meta (
 ) STRICT;
 
 -- kind: cash | balance | position | operator | asset | collateral | market | rho | imFactor | sequencer
---       | liquidation | marketDiscount | collateralDiscount | insuranceFund
+--       | liquidation | insuranceFund
 -- account: the account for account kinds, '' otherwise; key: token, market id, asset id, "a,b", ''
 -- value: a decimal integer (cash, balance, position), else JSON with integers as decimal strings
 CREATE TABLE IF NOT EXISTS state_log (
@@ -68,14 +68,14 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 ) STRICT;
 
 -- Liquidation transactions sent (one row per sender and nonce; a replacement appends its hash).
--- hashes: JSON array, latest last; items: JSON [{collateral, id, amount}] with integers as decimal strings;
+-- hashes: JSON array, latest last; fraction: the WAD fraction sent, as a decimal string;
 -- status: pending | success | reverted | dropped.
 CREATE TABLE IF NOT EXISTS liquidation_txs (
   sender           TEXT    NOT NULL,
   nonce            INTEGER NOT NULL,
   account          TEXT    NOT NULL,
   hashes           TEXT    NOT NULL,
-  items            TEXT    NOT NULL,
+  fraction         TEXT    NOT NULL,
   gas              TEXT    NOT NULL,
   max_fee          TEXT    NOT NULL,
   max_priority_fee TEXT    NOT NULL,

@@ -57,7 +57,7 @@ type Row = Record<string, unknown>;
 
 // Config rows are JSON; these fields are integers kept as decimal strings.
 const BIGINT_FIELDS = new Set([
-  "heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod", "penalty", "fundShare", "dustThreshold",
+  "heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod", "bonusRate", "fundShare", "dustThreshold",
 ]);
 const toJson = (value: object): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 const fromJson = <T>(text: string): T =>
@@ -191,13 +191,9 @@ export class KeeperStore {
         return this.#insert(event, "balance", getAddress(event.args.to), token, event.args.toBalance.toString());
       }
       case "LiquidationConfigSet": {
-        const { penalty, fundShare, dustThreshold } = event.args;
-        return this.#insert(event, "liquidation", "", "", toJson({ penalty, fundShare, dustThreshold }));
+        const { bonusRate, fundShare, dustThreshold } = event.args;
+        return this.#insert(event, "liquidation", "", "", toJson({ bonusRate, fundShare, dustThreshold }));
       }
-      case "LiquidationDiscountSet":
-        return this.#insert(event, "marketDiscount", "", event.args.market.toString(), event.args.discount.toString());
-      case "CollateralLiquidationDiscountSet":
-        return this.#insert(event, "collateralDiscount", "", getAddress(event.args.token), event.args.discount.toString());
       case "InsuranceFundSet":
         return this.#insert(event, "insuranceFund", "", "", getAddress(event.args.fund));
       case "OperatorSet":
@@ -306,8 +302,8 @@ export class KeeperStore {
     const sequencer = this.#current("sequencer")[0];
     const liquidation = this.#current("liquidation")[0];
     const params = liquidation
-      ? fromJson<{ penalty: bigint; fundShare: bigint; dustThreshold: bigint }>(liquidation.value)
-      : { penalty: 0n, fundShare: 0n, dustThreshold: 0n };
+      ? fromJson<{ bonusRate: bigint; fundShare: bigint; dustThreshold: bigint }>(liquidation.value)
+      : { bonusRate: 0n, fundShare: 0n, dustThreshold: 0n };
     const fund = this.#current("insuranceFund")[0];
     return {
       assets,
@@ -319,8 +315,6 @@ export class KeeperStore {
       liquidation: {
         ...params,
         fund: fund ? (fund.value as Address) : zeroAddress,
-        marketDiscounts: new Map(this.#current("marketDiscount").map((row) => [Number(row.key), BigInt(row.value)] as const)),
-        collateralDiscounts: new Map(this.#current("collateralDiscount").map((row) => [row.key as Address, BigInt(row.value)] as const)),
       },
     };
   }
@@ -340,7 +334,7 @@ export class KeeperStore {
     this.#db
       .prepare(
         `INSERT OR REPLACE INTO liquidation_txs
-           (sender, nonce, account, hashes, items, gas, max_fee, max_priority_fee, sent_at_block, sent_at, status)
+           (sender, nonce, account, hashes, fraction, gas, max_fee, max_priority_fee, sent_at_block, sent_at, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -348,7 +342,7 @@ export class KeeperStore {
         record.nonce,
         getAddress(record.account),
         JSON.stringify(record.hashes),
-        toJson(record.items),
+        record.fraction.toString(),
         record.gas.toString(),
         record.fees.maxFeePerGas.toString(),
         record.fees.maxPriorityFeePerGas.toString(),
@@ -379,7 +373,7 @@ export class KeeperStore {
       nonce: Number(row.nonce),
       account: row.account as Address,
       hashes: JSON.parse(row.hashes as string) as Hex[],
-      items: (JSON.parse(row.items as string) as { collateral: boolean; id: string; amount: string }[]).map((i) => ({ collateral: i.collateral, id: BigInt(i.id), amount: BigInt(i.amount) })),
+      fraction: BigInt(row.fraction as string),
       gas: BigInt(row.gas as string),
       fees: { maxFeePerGas: BigInt(row.max_fee as string), maxPriorityFeePerGas: BigInt(row.max_priority_fee as string) },
       sentAtBlock: BigInt(row.sent_at_block as number),

@@ -36,20 +36,16 @@ export interface SequencerRecord {
   gracePeriod: bigint;
 }
 
-/** The liquidation parameters (`IMarginVault.liquidationConfig`, `insurance`, `liquidationDiscounts`). */
+/** The liquidation parameters (`IMarginVault.liquidationConfig`, `insurance`). */
 export interface LiquidationRecord {
-  /** Penalty rate on the liquidated notional (WAD). */
-  penalty: bigint;
-  /** The insurance fund's share of the penalty (WAD); 0 in effect when `fund` is the zero address. */
+  /** Bonus rate on the maintenance margin a slice releases (WAD). */
+  bonusRate: bigint;
+  /** The insurance fund's share of the bonus (WAD); 0 in effect when `fund` is the zero address. */
   fundShare: bigint;
-  /** Gross value (WAD USD) under which a liquidation may take the rest of an account. */
+  /** Gross value (WAD USD) under which what would remain of an account is taken whole. */
   dustThreshold: bigint;
   /** The insurance fund (zero address: none). */
   fund: Address;
-  /** Liquidation discount (WAD) by market id; missing markets are 0. */
-  marketDiscounts: Map<number, bigint>;
-  /** Liquidation discount (WAD) by collateral token (checksummed); missing tokens are 0. */
-  collateralDiscounts: Map<Address, bigint>;
 }
 
 /** The vault's risk configuration, rebuilt from its events. */
@@ -110,9 +106,7 @@ export type VaultEvent = LogPosition &
     | { eventName: "PositionChanged"; args: { account: Address; market: bigint; delta: bigint; size: bigint } }
     | { eventName: "CashChanged"; args: { account: Address; delta: bigint; cash: bigint } }
     | { eventName: "CollateralTransferred"; args: { from: Address; to: Address; token: Address; amount: bigint; fromBalance: bigint; toBalance: bigint } }
-    | { eventName: "LiquidationConfigSet"; args: { penalty: bigint; fundShare: bigint; dustThreshold: bigint } }
-    | { eventName: "LiquidationDiscountSet"; args: { market: bigint; discount: bigint } }
-    | { eventName: "CollateralLiquidationDiscountSet"; args: { token: Address; discount: bigint } }
+    | { eventName: "LiquidationConfigSet"; args: { bonusRate: bigint; fundShare: bigint; dustThreshold: bigint } }
     | { eventName: "InsuranceFundSet"; args: { fund: Address; asset: Address } }
   );
 
@@ -128,7 +122,8 @@ export interface LiquidationTransactionRecord {
   account: Address;
   /** Every hash sent for this nonce (the original and its replacements), latest last. */
   hashes: Hex[];
-  items: { collateral: boolean; id: bigint; amount: bigint }[];
+  /** The fraction sent (WAD). */
+  fraction: bigint;
   gas: bigint;
   fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
   /** The block at which the latest hash was sent. */

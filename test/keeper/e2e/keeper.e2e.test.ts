@@ -161,4 +161,36 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
     }
     void (d.vault as Contract);
   });
+
+  it("liquidates a hedged pair partially, twice, and the account ends healthy", async () => {
+    const liquidator = await newUser(d, 100_000);
+    const keeper = await startKeeper("hedged", base(), { KEEPER_PRIVATE_KEY: liquidator.privateKey });
+    try {
+      const priceOf = async (symbol: string) => ((await d.feed(symbol).latestRoundData()) as bigint[])[1]! * 10n ** 10n;
+      const [btc, eth] = [await priceOf("BTC"), await priceOf("ETH")];
+      // Long BTC, short ETH, the same notional (correlation 0.8), on 21% of it in USDC: above IM.
+      const victim = await newUser(d, Math.ceil(0.21 * NOTIONAL));
+      await trade(d, victim, counterparty, MARKET.BTC, (BigInt(NOTIONAL) * WAD * WAD) / btc, btc);
+      await trade(d, counterparty, victim, MARKET.ETH, (BigInt(NOTIONAL) * WAD * WAD) / eth, eth);
+      const fractions = async () =>
+        (await d.vault.queryFilter(d.vault.filters.Liquidated(victim.address), 0, "latest")).map(
+          (e) => (e as unknown as { args: { fraction: bigint } }).args.fraction,
+        );
+      // BTC -10%: under MM, solvent; the keeper takes the close factor, not the book.
+      await (await d.feed("BTC").setAnswer((btc * 90n) / 100n / 10n ** 10n)).wait();
+      await waitFor("the first partial liquidation", async () => (await fractions()).length === 1);
+      expect(await d.vault.isLiquidatable(victim.address)).to.equal(false);
+      // BTC -20%: under MM again; a second slice.
+      await (await d.feed("BTC").setAnswer((btc * 80n) / 100n / 10n ** 10n)).wait();
+      await waitFor("the second partial liquidation", async () => (await fractions()).length === 2);
+      const taken = await fractions();
+      expect(taken.every((f) => f > 0n && f < WAD), `fractions ${taken.join(", ")}`).to.equal(true);
+      const m = await d.vault.accountMargin(victim.address);
+      expect(m.equity >= m.maintenanceMargin && m.equity > 0n).to.equal(true);
+      expect(await d.vault.position(victim.address, MARKET.BTC)).to.be.greaterThan(0n);
+      expect(await d.vault.position(victim.address, MARKET.ETH)).to.be.lessThan(0n);
+    } finally {
+      expect(await keeper.stop()).to.equal(0);
+    }
+  });
 });

@@ -11,7 +11,7 @@ describe("keeper: vault errors decoded by name", () => {
   it("a liquidation of a healthy account reverts with AccountHealthy, decoded from the ABI (a lost race)", async () => {
     const { vault, alice, carol } = await networkHelpers.loadFixture(deployDefault);
     const error = await client
-      .simulateContract({ address: getAddress(await vault.getAddress()), abi: marginVaultAbi, functionName: "liquidate", args: [getAddress(alice.address), []], account: getAddress(carol.address) })
+      .simulateContract({ address: getAddress(await vault.getAddress()), abi: marginVaultAbi, functionName: "liquidate", args: [getAddress(alice.address), 10n ** 18n], account: getAddress(carol.address) })
       .catch((e: unknown) => e);
     const name = vaultErrorName(error);
     expect(name).to.be.oneOf(["AccountHealthy", "EmptyLiquidation", "InvalidLiquidationItems"].concat([...LOST_RACE_ERRORS]));

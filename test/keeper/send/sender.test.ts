@@ -72,14 +72,14 @@ function makeSender(fake: ReturnType<typeof fakeChain>, gas: Record<string, unkn
   });
 }
 
-const items = [{ collateral: false, id: 1n, amount: 10n ** 18n }];
+const fraction = 10n ** 18n;
 
 describe("keeper sender", () => {
   it("replaces a transaction stuck for replaceAfterBlocks blocks, same nonce, fees up by >= the bump, capped", async () => {
     const fake = fakeChain();
     const sender = makeSender(fake, { replaceAfterBlocks: 3, feeBumpPercent: 12.5, maxFeePerGasGwei: 30, maxPriorityFeePerGasGwei: 2 });
     const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
-    await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
     await sender.onBlock(11n);
     await sender.onBlock(12n);
     expect(fake.sent).to.have.length(1, "not replaced before replaceAfterBlocks blocks");
@@ -126,9 +126,9 @@ describe("keeper sender", () => {
     let store = openStore({ path, vault: VAULT, chainId: 31337 });
     const sender = makeSender(fake, { replaceAfterBlocks: 3 }, store);
     const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
-    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees, blockNumber: 10n });
+    const hash = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
     const [recorded] = store.liquidationTransactions();
-    expect(recorded).to.deep.equal({ sender: fake.walletClient.account.address, nonce: 0, account: ALICE, hashes: [hash], items, gas: 500_000n, fees, sentAtBlock: 10n, sentAt: recorded!.sentAt, status: "pending" });
+    expect(recorded).to.deep.equal({ sender: fake.walletClient.account.address, nonce: 0, account: ALICE, hashes: [hash], fraction, gas: 500_000n, fees, sentAtBlock: 10n, sentAt: recorded!.sentAt, status: "pending" });
     store.close();
 
     // Restart: a new store handle and a new sender.
@@ -158,7 +158,7 @@ describe("keeper sender", () => {
     const fake = fakeChain();
     const settled: string[] = [];
     const sender = makeSender(fake, { replaceAfterBlocks: 3 }, undefined, (_p, status) => settled.push(status));
-    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    const hash = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
     fake.receipts.set(hash, "success");
     fake.chain.minedNonce = 1;
     fake.chain.receiptsFail = true;
@@ -174,7 +174,7 @@ describe("keeper sender", () => {
     const fake = fakeChain();
     const settled: string[] = [];
     const sender = makeSender(fake, {}, undefined, (_p, status) => settled.push(status));
-    const hash = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    const hash = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
     fake.chain.minedNonce = 1; // automine: the nonce moved, the receipt is not served yet
     await sender.onBlock(11n);
     expect(settled).to.deep.equal([]);
@@ -187,7 +187,7 @@ describe("keeper sender", () => {
     const fake = fakeChain();
     const settled: string[] = [];
     const sender = makeSender(fake, {}, undefined, (_p, status) => settled.push(status));
-    await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
     fake.chain.minedNonce = 1;
     await sender.onBlock(11n);
     await sender.onBlock(11n);
@@ -208,7 +208,7 @@ describe("keeper sender", () => {
     // Through onBlock: the base fee of the current block reaches the replacement.
     const fake = fakeChain();
     const sender = makeSender(fake, { replaceAfterBlocks: 1, feeBumpPercent: 20, maxFeePerGasGwei: 100 });
-    await sender.send({ account: ALICE, items, gas: 500_000n, fees: old, blockNumber: 10n });
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: old, blockNumber: 10n });
     await sender.onBlock(11n, parseGwei("30"));
     expect(fake.sent[1]!.maxFeePerGas >= parseGwei("61")).to.equal(true);
   });
@@ -219,7 +219,7 @@ describe("keeper sender", () => {
     const store = openStore({ path, vault: VAULT, chainId: 31337 });
     const sender = makeSender(fake, { replaceAfterBlocks: 3 }, store);
     fake.chain.broadcastFails = true;
-    const error = await sender.send({ account: ALICE, items, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n }).catch((e: unknown) => e);
+    const error = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(Error);
     const [recorded] = store.liquidationTransactions();
     expect(recorded!.status).to.equal("pending");
