@@ -120,14 +120,10 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   InvalidPriceBand: (a) => `The price band ${a.bandBps} bps is zero or above the maximum.`,
   MissingVaultRole: (a) => `${a.caller} lacks the vault role ${a.role} this call needs.`,
   // liquidation
-  EmptyLiquidation: () => "The liquidation names no item; name at least one position or collateral to take over.",
   SelfLiquidation: (a) => `${a.account} cannot liquidate itself.`,
   AccountHealthy: (a) => `${a.account} is healthy (E = ${usd(a.equity)} >= MM = ${usd(a.maintenanceMargin)}); it cannot be liquidated.`,
-  LiquidationItemTooLarge: (a) => `The item (${a.collateral ? "collateral" : "market"} ${a.id}) asks for ${a.amount}, but the account holds ${a.available}; ask for at most that (and more than 0).`,
-  LiquidationExceedsInitialMargin: (a) => `${a.account} was back at initial margin (E = ${usd(a.equity)} >= IM = ${usd(a.initialMargin)}) before the last item; drop the last item.`,
-  LiquidationDidNotImproveHealth: (a) => `The liquidation would not raise ${a.account}'s E - MM (from ${usd(a.slackBefore)} to ${usd(a.slackAfter)}); take over the items that carry its risk.`,
-  InvalidLiquidationDiscount: (a) => `The liquidation discount ${pct(a.discount)} is above the maximum.`,
-  InvalidLiquidationPenalty: (a) => `The liquidation penalty ${pct(a.penalty)} or fund share ${pct(a.fundShare)} is above its maximum.`,
+  LiquidationDidNotImproveHealth: (a) => `The liquidation would not raise ${a.account}'s E - MM (from ${usd(a.slackBefore)} to ${usd(a.slackAfter)}); the slice releases no maintenance margin; try a larger fraction.`,
+  InvalidLiquidationConfig: (a) => `The liquidation bonus rate ${pct(a.bonusRate)}, fund share ${pct(a.fundShare)} or dust threshold ${usd(a.dustThreshold)} is above its maximum.`,
   InvalidFundAsset: (a) => `The insurance fund's asset ${a.asset} has more than 18 decimals.`,
   OnlyVault: (a) => `${a.caller} is not the vault; only the vault may call this.`,
   // OpenZeppelin and tokens
