@@ -49,6 +49,8 @@ export async function deployDefault() {
     DOGE: deployed.feed_DOGE as Contract,
   };
   const vaultAddress = await vault.getAddress();
+  // Cash settlement (ICashSettlement) is served at the vault's address by its CashModule.
+  const cash = (await ethers.getContractAt("CashModule", vaultAddress)) as unknown as Contract;
   for (const user of [alice, bob, carol]) {
     for (const token of Object.values(tokens)) {
       const decimals: bigint = await token.decimals();
@@ -56,7 +58,7 @@ export async function deployDefault() {
       await (token.connect(user) as Contract).approve(vaultAddress, ethers.MaxUint256);
     }
   }
-  return { vault, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
+  return { vault, cash, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
 }
 
 /** `amount` whole tokens of `token` in its own units. */
