@@ -27,6 +27,11 @@ async function insolventAlice(fundUsdc: bigint) {
   return { ...f, fundAddress };
 }
 
+/** The default deployment seeds the fund with 1 USDC (shares held by 0x…dEaD). */
+const SEED = USDC(1n);
+const COOLDOWN = 7 * 86_400;
+const VESTING = 7 * 86_400;
+
 const richFund = () => insolventAlice(USDC(100_000n));
 const poorFund = () => insolventAlice(USDC(1_000n));
 
@@ -34,20 +39,21 @@ describe("InsuranceFund", () => {
   it("is an ERC-4626 vault in the settlement stablecoin that approves the margin vault", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     expect(await f.insuranceFund.asset()).to.equal(await f.tokens.USDC.getAddress());
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n));
-    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + SEED);
+    // Withdrawals wait for a requested cooldown.
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(0n);
     expect(await f.tokens.USDC.allowance(f.fundAddress, await f.vault.getAddress())).to.equal(ethers.MaxUint256);
     const [fund] = await f.vault.insurance();
     expect(fund).to.equal(f.fundAddress);
-    await (f.insuranceFund.connect(f.bob) as Contract).redeem(
-      await f.insuranceFund.balanceOf(f.bob.address),
-      f.bob.address,
-      f.bob.address,
-    );
-    expect(await f.insuranceFund.totalAssets()).to.equal(0n);
+    const shares: bigint = await f.insuranceFund.balanceOf(f.bob.address);
+    await (f.insuranceFund.connect(f.bob) as Contract).requestRedeem(shares);
+    await networkHelpers.time.increase(COOLDOWN);
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
+    await (f.insuranceFund.connect(f.bob) as Contract).redeem(shares, f.bob.address, f.bob.address);
+    expect(await f.insuranceFund.totalAssets()).to.equal(SEED);
   });
 
-  it("counts its penalty share, credited as vault cash, in totalAssets but never pays it out as tokens", async () => {
+  it("streams its penalty share, credited as vault cash, into totalAssets and pays it out as tokens", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     await setPrice(f.feeds.ETH, wad(1_500)); // solvent but under MM
     await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [
@@ -55,9 +61,21 @@ describe("InsuranceFund", () => {
     ]);
     expect(await f.vault.cash(f.fundAddress)).to.equal(wad(75));
     expect(await f.insuranceFund.vaultCashAssets()).to.equal(USDC(75n));
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_075n));
-    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
-    expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.be.lessThan(await f.insuranceFund.balanceOf(f.bob.address));
+    // Locked until it has vested.
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + SEED);
+    await f.insuranceFund.checkpoint();
+    const shares: bigint = await f.insuranceFund.balanceOf(f.bob.address);
+    await (f.insuranceFund.connect(f.bob) as Contract).requestRedeem(shares);
+    await networkHelpers.time.increase(Math.max(COOLDOWN, VESTING));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_075n) + SEED);
+    // Alice's own USDC nets her debt into the settlement pool, which can then pay the fund's cash.
+    expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.be.lessThan(shares);
+    await (f.cash.connect(f.carol) as Contract).settleCash(f.alice.address);
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(await f.insuranceFund.convertToAssets(shares));
+    expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.equal(shares);
+    await (f.insuranceFund.connect(f.bob) as Contract).redeem(shares, f.bob.address, f.bob.address);
+    // Left: the seed's share, 1 + 75 / 100,001.
+    expect(await f.insuranceFund.totalAssets()).to.be.closeTo(SEED + USDC(75n) / 100_001n, 2n);
   });
 
   it("covers a shortfall from its vault cash, then its tokens, so the account ends at zero equity", async () => {
@@ -75,7 +93,7 @@ describe("InsuranceFund", () => {
     const m = await f.vault.accountMargin(f.alice.address);
     expect(m.equity).to.equal(0n);
     expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(96_550n));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(96_550n) + SEED);
     // The tokens back cash, not a collateral balance: the vault holds more than its recorded balances.
     const totalDeposits: bigint = (await f.vault.collateralConfig(f.tokens.USDC)).totalDeposits;
     expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + USDC(3_450n));
@@ -84,12 +102,12 @@ describe("InsuranceFund", () => {
 
   it("records what it cannot pay as bad debt, with an event, and repays it from later penalty shares", async () => {
     const f = await networkHelpers.loadFixture(poorFund);
-    // 200 from cash, 1,000 USDC of tokens, 2,450 unbacked.
+    // 200 from cash, 1,001 USDC of tokens (the seed included), 2,449 unbacked.
     await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, takeAll))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(1_000n), wad(2_450), wad(2_450));
+      .withArgs(f.alice.address, wad(3_650), wad(200), USDC(1_001n), wad(2_449), wad(2_449));
     expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(0n);
-    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, wad(2_450)]);
+    expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, wad(2_449)]);
     expect(await f.insuranceFund.totalAssets()).to.equal(0n);
 
     // Bob gets liquidated later: the fund's 75 share pays bad debt down instead of reaching its cash.
@@ -101,7 +119,7 @@ describe("InsuranceFund", () => {
       (f.vault.connect(f.carol) as Contract).liquidate(f.bob.address, [{ collateral: false, id: MARKET.ETH, amount: wad(5) }]),
     )
       .to.emit(f.vault, "BadDebtRepaid")
-      .withArgs(wad(25), wad(2_425));
+      .withArgs(wad(25), wad(2_424));
     expect(await f.vault.cash(f.fundAddress)).to.equal(0n);
   });
 
