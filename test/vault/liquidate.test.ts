@@ -83,11 +83,12 @@ describe("MarginVault.liquidate", () => {
       expect((await f.vault.collateralConfig(weth)).totalDeposits).to.equal(wad(10));
     });
 
-    it("still liquidates while paused", async () => {
+    it("stops while paused and for the grace period after (test/vault/pause.test.ts)", async () => {
       const f = await networkHelpers.loadFixture(underwaterLong);
       await f.vault.pause();
-      await (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [position(MARKET.ETH, wad(5))]);
-      expect(await f.vault.position(f.alice.address, MARKET.ETH)).to.equal(wad(5));
+      await expect(
+        (f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, [position(MARKET.ETH, wad(5))]),
+      ).to.be.revertedWithCustomError(f.vault, "LiquidationPaused");
     });
   });
 
