@@ -186,6 +186,81 @@ export const eventsAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashPaid",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "token",
@@ -343,6 +418,55 @@ export const eventsAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "DebtorCollateralSold",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "account",
         "type": "address"
       },
@@ -385,6 +509,31 @@ export const eventsAbi = [
       }
     ],
     "name": "ImFactorSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "income",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vesting",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vestEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "IncomeStreamed",
     "type": "event"
   },
   {
@@ -685,6 +834,37 @@ export const eventsAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowStart",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "RedeemRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": false,
         "internalType": "address",
         "name": "sequencerFeed",
@@ -881,6 +1061,27 @@ export const errorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyLiquidation",
     "type": "error"
@@ -915,6 +1116,27 @@ export const errorsAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -925,6 +1147,22 @@ export const errorsAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -1098,6 +1336,27 @@ export const errorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
@@ -1204,6 +1463,17 @@ export const errorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bool",
         "name": "collateral",
         "type": "bool"
@@ -1225,6 +1495,11 @@ export const errorsAbi = [
       }
     ],
     "name": "LiquidationItemTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
     "type": "error"
   },
   {
@@ -1268,6 +1543,33 @@ export const errorsAbi = [
       }
     ],
     "name": "MissingVaultRole",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -1482,6 +1784,27 @@ export const errorsAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -1528,6 +1851,43 @@ export const errorsAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -1898,7 +2258,7 @@ export const errorsAbi = [
   }
 ] as const;
 
-/** The vault (MarginVault with its RiskRegistry), with every protocol error. */
+/** The vault (MarginVault with its RiskRegistry, and ICashSettlement served through its fallback by the CashModule), with every protocol error. */
 export const marginVaultAbi = [
   {
     "inputs": [],
@@ -2018,6 +2378,27 @@ export const marginVaultAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyLiquidation",
     "type": "error"
@@ -2051,6 +2432,27 @@ export const marginVaultAbi = [
       }
     ],
     "name": "InsufficientBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
     "type": "error"
   },
   {
@@ -2287,6 +2689,17 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bool",
         "name": "collateral",
         "type": "bool"
@@ -2311,6 +2724,11 @@ export const marginVaultAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "LiquidationPaused",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -2319,6 +2737,11 @@ export const marginVaultAbi = [
       }
     ],
     "name": "MarketNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
     "type": "error"
   },
   {
@@ -2532,6 +2955,22 @@ export const marginVaultAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -2802,6 +3241,31 @@ export const marginVaultAbi = [
       }
     ],
     "name": "CashChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashPaid",
     "type": "event"
   },
   {
@@ -3422,6 +3886,10 @@ export const marginVaultAbi = [
     "type": "event"
   },
   {
+    "stateMutability": "nonpayable",
+    "type": "fallback"
+  },
+  {
     "inputs": [],
     "name": "DEFAULT_ADMIN_ROLE",
     "outputs": [
@@ -3592,7 +4060,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.AssetConfig",
+        "internalType": "struct IRiskRegistry.AssetConfig",
         "name": "",
         "type": "tuple"
       }
@@ -3686,7 +4154,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.CollateralConfig",
+        "internalType": "struct IRiskRegistry.CollateralConfig",
         "name": "",
         "type": "tuple"
       }
@@ -4127,7 +4595,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.MarketConfig",
+        "internalType": "struct IRiskRegistry.MarketConfig",
         "name": "",
         "type": "tuple"
       }
@@ -4578,6 +5046,152 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      }
+    ],
+    "name": "buyDebtorCollateral",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "bought",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cashConfig",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cashPool",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "liquidationResumesAt",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "unpausedAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "setCashConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "settleCash",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "orderHash",
         "type": "bytes32"
@@ -4600,6 +5214,27 @@ export const marginVaultAbi = [
       }
     ],
     "name": "InvalidPriceBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
     "type": "error"
   },
   {
@@ -4669,6 +5304,28 @@ export const marginVaultAbi = [
       }
     ],
     "name": "MissingVaultRole",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -4775,6 +5432,48 @@ export const marginVaultAbi = [
       }
     ],
     "name": "PriceOutsideBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
     "type": "error"
   }
 ] as const;
@@ -5549,6 +6248,27 @@ export const tradeSettlementAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyLiquidation",
     "type": "error"
@@ -5583,6 +6303,27 @@ export const tradeSettlementAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -5593,6 +6334,22 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -5739,6 +6496,27 @@ export const tradeSettlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
@@ -5808,6 +6586,17 @@ export const tradeSettlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bool",
         "name": "collateral",
         "type": "bool"
@@ -5832,6 +6621,11 @@ export const tradeSettlementAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "LiquidationPaused",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -5840,6 +6634,33 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "MarketNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -5959,6 +6780,27 @@ export const tradeSettlementAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -6005,6 +6847,43 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -6260,6 +7139,27 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -6332,6 +7232,62 @@ export const insuranceFundAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "income",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vesting",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vestEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "IncomeStreamed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowStart",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "RedeemRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "from",
@@ -6389,6 +7345,45 @@ export const insuranceFundAbi = [
     ],
     "name": "Withdraw",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "COOLDOWN",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REDEEM_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "VESTING_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [
@@ -6471,6 +7466,26 @@ export const insuranceFundAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "checkpoint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "claimCash",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "claimed",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -6503,6 +7518,30 @@ export const insuranceFundAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "cooldowns",
+    "outputs": [
+      {
+        "internalType": "uint192",
+        "name": "shares",
+        "type": "uint192"
+      },
+      {
+        "internalType": "uint64",
+        "name": "start",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -6543,6 +7582,19 @@ export const insuranceFundAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "lockedIncome",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -6760,6 +7812,38 @@ export const insuranceFundAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "redeemableShares",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestRedeem",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -7007,6 +8091,27 @@ export const insuranceFundAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyLiquidation",
     "type": "error"
@@ -7041,6 +8146,27 @@ export const insuranceFundAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -7051,6 +8177,22 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -7319,6 +8461,17 @@ export const insuranceFundAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bool",
         "name": "collateral",
         "type": "bool"
@@ -7340,6 +8493,11 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "LiquidationItemTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
     "type": "error"
   },
   {
@@ -7383,6 +8541,33 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "MissingVaultRole",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -7597,6 +8782,27 @@ export const insuranceFundAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -7643,6 +8849,43 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
