@@ -56,6 +56,7 @@ contract CashHandler is Test {
         ethFeed = ethFeed_;
         actors = [address(0xA11CE), address(0xB0B), address(0xCA401)];
         usdc.approve(address(vault_), type(uint256).max);
+        weth.approve(address(vault_), type(uint256).max);
         usdc.approve(address(fund_), type(uint256).max);
     }
 
@@ -71,7 +72,6 @@ contract CashHandler is Test {
         MockERC20 token = isWeth ? weth : usdc;
         amount = isWeth ? bound(amount, 1e15, 20e18) : bound(amount, 1e6, 50_000e6);
         token.mint(address(this), amount);
-        token.approve(address(vault), amount);
         try vault.deposit(address(token), amount, actor) {} catch {}
     }
 
