@@ -38,9 +38,6 @@ export default defineConfig({
     },
   },
   networks: {
-    // The in-process network. The test harness (MarginVaultHarness: the vault plus state setters, tests only) is
-    // above the 24,576-byte limit; MarginVault itself stays under it, which `test/vault/codeSize.test.ts` checks.
-    default: { type: "edr-simulated", allowUnlimitedContractSize: true },
     // A node reached over HTTP (`hardhat node`, or any dev node): `--network localhost`. The end-to-end tests
     // point it at the node they start with `network.create({ network: "localhost", override: { url } })`.
     localhost: { type: "http", url: process.env.PM_RPC_URL ?? "http://127.0.0.1:8545" },

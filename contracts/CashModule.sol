@@ -19,6 +19,8 @@ import {WAD, MAX_SETTLEMENT_DISCOUNT, MAX_LIQUIDATION_GRACE_PERIOD} from "./libr
 /// settlement pool, and sells a debtor's other collateral for settlement tokens at the oracle price less a bounded
 /// discount while the pool cannot pay a creditor. Positive cash is paid out by the vault's `withdraw`. See
 /// docs/cash.md.
+/// @dev It also runs RiskRegistry's setters for the vault (which keeps their ABI as stubs that delegate), so that
+/// their code is not in the vault's bytecode.
 /// @dev Deployed by the vault's constructor; called directly it only sees its own empty storage. Margins and prices
 /// are read through the vault's own external views (a sale is rare; the margin code stays in the vault only).
 contract CashModule is VaultStorage, ICashSettlement {
@@ -135,15 +137,18 @@ contract CashModule is VaultStorage, ICashSettlement {
     }
 
     /// @dev The most `debtor`'s collateral may raise now (settlement-token units): what the pool lacks for
-    /// `creditor`'s withdrawable cash, at most the debtor's remaining negative cash.
+    /// `creditor`'s claim, at most the debtor's debt. Both sides are measured by their profit and loss, cash plus the
+    /// notional of their positions, so that the cost basis of an open position is neither a debt (a long's negative
+    /// cash) nor a claim (a short's positive cash): only realised or unrealised losses can be sold for.
+    /// - debt: min(-cash, -pnl), the debtor's negative cash that its positions do not account for;
+    /// - claim: min(cash, pnl, E - IM), the creditor's positive cash it could withdraw now.
     function _saleLimit(address debtor, address creditor, uint256 scale) private view returns (uint256) {
-        int256 debt = -_accounts[debtor].cash;
+        int256 debt = _minSigned(-_accounts[debtor].cash, -_profitAndLoss(debtor));
         if (debt <= 0) revert ErrorsLib.NoCashDebt(debtor);
         (int256 equity,, uint256 im) = _margins(creditor);
         // Cast: margins are bounded by the engine's range.
-        int256 withdrawable = equity - int256(im);
-        int256 creditorCash = _accounts[creditor].cash;
-        if (creditorCash < withdrawable) withdrawable = creditorCash;
+        int256 withdrawable =
+            _minSigned(_minSigned(equity - int256(im), _accounts[creditor].cash), _profitAndLoss(creditor));
         // Rounds down: the claim the pool must meet, in whole token units. Cast: withdrawable > 0 when used.
         uint256 claim = withdrawable > 0 ? uint256(withdrawable) / scale : 0;
         uint256 pool = _cashPool;
@@ -152,6 +157,23 @@ contract CashModule is VaultStorage, ICashSettlement {
         uint256 debtUnits = uint256(debt) / scale;
         uint256 shortfall = claim - pool;
         return shortfall < debtUnits ? shortfall : debtUnits;
+    }
+
+    /// @dev `account`'s cash plus the notional of its positions at oracle prices (WAD, each notional rounded down
+    /// as in the margin engine): its profit and loss, realised or not.
+    function _profitAndLoss(address account) private view returns (int256 pnl) {
+        pnl = _accounts[account].cash;
+        uint256 marketMask = _accounts[account].marketMask;
+        for (uint256 market; (marketMask >> market) != 0; ++market) {
+            if ((marketMask >> market) & 1 == 0) continue;
+            uint256 assetPrice = IMarginVault(address(this)).price(_markets[market].asset);
+            // Cast: prices are capped by the asset's listed maximum, far below 2^255.
+            pnl += MathLib.mulDown(_positions[account][market], int256(assetPrice));
+        }
+    }
+
+    function _minSigned(int256 x, int256 y) private pure returns (int256) {
+        return x < y ? x : y;
     }
 
     /// @dev `account`'s equity, maintenance and initial margin, from the vault's view.

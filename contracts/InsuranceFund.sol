@@ -39,7 +39,8 @@ contract InsuranceFund is ERC4626 {
     uint256 public constant COOLDOWN = 7 days;
     /// @notice How long a request can be redeemed once its cooldown is over.
     uint256 public constant REDEEM_WINDOW = 2 days;
-    /// @notice How long a penalty share takes to enter `totalAssets` (at most; merged shares end on a weighted average).
+    /// @notice How long a penalty share takes to enter `totalAssets` (at most: merged shares end on a weighted
+    /// average).
     uint256 public constant VESTING_PERIOD = 7 days;
 
     /// @dev A redemption request: how many shares, and when it was made (0: none).
@@ -88,7 +89,8 @@ contract InsuranceFund is ERC4626 {
         if (shares == 0 || shares > balance) revert ErrorsLib.InvalidRedeemRequest(msg.sender, shares, balance);
         // Safe casts: shares <= total supply < 2^192; timestamps fit 64 bits.
         cooldowns[msg.sender] = Cooldown({shares: uint192(shares), start: uint64(block.timestamp)});
-        emit EventsLib.RedeemRequested(msg.sender, shares, block.timestamp + COOLDOWN, block.timestamp + COOLDOWN + REDEEM_WINDOW);
+        uint256 opens = block.timestamp + COOLDOWN;
+        emit EventsLib.RedeemRequested(msg.sender, shares, opens, opens + REDEEM_WINDOW);
     }
 
     /// @notice Claims the fund's vault cash as settlement tokens, as far as the settlement pool can pay.

@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IMarginVault} from "./interfaces/IMarginVault.sol";
+import {IRiskRegistry} from "./interfaces/IRiskRegistry.sol";
 import {RiskRegistry} from "./RiskRegistry.sol";
 import {VaultStorage} from "./VaultStorage.sol";
 import {CashModule} from "./CashModule.sol";
@@ -36,7 +37,7 @@ contract MarginVault is VaultStorage, IMarginVault {
         uint256 loaded;
     }
 
-    /// @dev Serves ICashSettlement by delegatecall on this vault's storage (see `fallback`).
+    /// @dev Runs ICashSettlement (`fallback`) and the RiskRegistry setters by delegatecall on this vault's storage.
     address private immutable CASH_MODULE;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE, which grants RISK_ADMIN_ROLE and GUARDIAN_ROLE.
@@ -209,20 +210,96 @@ contract MarginVault is VaultStorage, IMarginVault {
         if (fundTokens != 0) IERC20(_fundAsset).safeTransferFrom(_insuranceFund, address(this), fundTokens);
     }
 
+    // ---------------------------------------------------------------- risk configuration (run by the module)
+
+    // The setters of RiskRegistry run in the CashModule (same storage, same role checks and events), so that their
+    // code is not in the vault's bytecode: each is one call into `_delegateToModule`.
+
+    /// @inheritdoc IRiskRegistry
+    function listAsset(string calldata, address, uint256, uint256, uint256)
+        external
+        override(IRiskRegistry, RiskRegistry)
+        returns (uint256)
+    {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setAssetOracle(uint256, address, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setAssetScan(uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setCorrelation(uint256, uint256, int256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setImFactor(uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setSequencerFeed(address, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function listCollateral(address, uint256, uint256, uint256)
+        external
+        override(IRiskRegistry, RiskRegistry)
+        returns (uint256)
+    {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setCollateral(address, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function listMarket(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) returns (uint256) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setMarket(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setLiquidationDiscount(uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setCollateralLiquidationDiscount(address, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setLiquidationConfig(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setInsuranceFund(address) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
     // ---------------------------------------------------------------- cash settlement
 
     /// @notice Serves ICashSettlement (settleCash, buyDebtorCollateral, setCashConfig and the cash views): runs the
     /// call in the CashModule on this vault's storage and returns (or reverts) with its result.
     /// @dev Only selectors the vault does not have arrive here; the module reverts on any it does not have either.
     fallback() external {
-        address module = CASH_MODULE;
-        assembly ("memory-safe") {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
-            return(0, returndatasize())
-        }
+        _delegateToModule();
     }
 
     // ---------------------------------------------------------------- views
@@ -701,6 +778,18 @@ contract MarginVault is VaultStorage, IMarginVault {
             config.feed, config.feedDecimals, config.heartbeat, _maxPrices[asset] * MAX_PRICE_UNIT, asset
         );
         scan = config.scan;
+    }
+
+    /// @dev Runs the current call in the CashModule on this vault's storage and returns (or reverts) with its result.
+    function _delegateToModule() private {
+        address module = CASH_MODULE;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     function _popCount(uint256 x) private pure returns (uint256 count) {

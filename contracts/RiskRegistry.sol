@@ -105,7 +105,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     /// @inheritdoc IRiskRegistry
     function listAsset(string calldata symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 asset)
     {
@@ -120,7 +120,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     /// @inheritdoc IRiskRegistry
     function setAssetOracle(uint256 asset, address feed, uint256 heartbeat, uint256 maxPrice)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
     {
         _checkAssetListed(asset);
@@ -129,7 +129,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setAssetScan(uint256 asset, uint256 scan) external onlyRole(RISK_ADMIN_ROLE) {
+    function setAssetScan(uint256 asset, uint256 scan) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkAssetListed(asset);
         _checkScan(scan);
         _assets[asset].scan = uint64(scan); // Safe cast: scan <= WAD < 2^64.
@@ -137,7 +137,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external onlyRole(RISK_ADMIN_ROLE) {
+    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkAssetListed(assetA);
         _checkAssetListed(assetB);
         if (assetA == assetB || rho > int256(WAD) || rho < -int256(WAD)) {
@@ -149,12 +149,12 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setImFactor(uint256 imFactor_) external onlyRole(RISK_ADMIN_ROLE) {
+    function setImFactor(uint256 imFactor_) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _setImFactor(imFactor_);
     }
 
     /// @inheritdoc IRiskRegistry
-    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external onlyRole(RISK_ADMIN_ROLE) {
+    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external virtual onlyRole(RISK_ADMIN_ROLE) {
         if (gracePeriod > MAX_GRACE_PERIOD) revert ErrorsLib.InvalidGracePeriod(gracePeriod);
         _sequencerFeed = sequencerFeed;
         _gracePeriod = uint32(gracePeriod); // Safe cast: gracePeriod <= 1 day.
@@ -165,7 +165,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     /// @inheritdoc IRiskRegistry
     function listCollateral(address token, uint256 asset, uint256 haircut, uint256 depositCap)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 collateralId)
     {
@@ -196,7 +196,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setCollateral(address token, uint256 haircut, uint256 depositCap) external onlyRole(RISK_ADMIN_ROLE) {
+    function setCollateral(address token, uint256 haircut, uint256 depositCap) external virtual onlyRole(RISK_ADMIN_ROLE) {
         CollateralConfig storage config = _collaterals[_collateralId(token)];
         if (haircut > MAX_HAIRCUT) revert ErrorsLib.InvalidHaircut(haircut);
         config.haircut = uint64(haircut); // Safe cast: haircut <= WAD.
@@ -210,7 +210,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     /// @inheritdoc IRiskRegistry
     function listMarket(uint256 asset, uint256 k, uint256 openInterestCap)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 market)
     {
@@ -231,7 +231,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external onlyRole(RISK_ADMIN_ROLE) {
+    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkMarketListed(market);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
         MarketConfig storage config = _markets[market];
@@ -245,7 +245,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     // ---------------------------------------------------------------- liquidation
 
     /// @inheritdoc IRiskRegistry
-    function setLiquidationDiscount(uint256 market, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
+    function setLiquidationDiscount(uint256 market, uint256 discount) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkMarketListed(market);
         if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
         _marketDiscount[market] = discount;
@@ -253,7 +253,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @inheritdoc IRiskRegistry
-    function setCollateralLiquidationDiscount(address token, uint256 discount) external onlyRole(RISK_ADMIN_ROLE) {
+    function setCollateralLiquidationDiscount(address token, uint256 discount) external virtual onlyRole(RISK_ADMIN_ROLE) {
         uint256 id = _collateralId(token);
         if (discount > MAX_LIQUIDATION_DISCOUNT) revert ErrorsLib.InvalidLiquidationDiscount(discount);
         _collateralDiscount[id] = discount;
@@ -262,7 +262,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     /// @inheritdoc IRiskRegistry
     function setLiquidationConfig(uint256 penalty, uint256 fundShare, uint256 dustThreshold)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
     {
         if (penalty > MAX_LIQUIDATION_PENALTY || fundShare > WAD) {
@@ -279,7 +279,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     /// @inheritdoc IRiskRegistry
     /// @dev Warning: the fund's asset is valued at 1 USD per whole token when it covers bad debt; it must be the
     /// settlement token (cash settles in it at par).
-    function setInsuranceFund(address fund) external onlyRole(RISK_ADMIN_ROLE) {
+    function setInsuranceFund(address fund) external virtual onlyRole(RISK_ADMIN_ROLE) {
         address asset;
         uint8 decimals;
         if (fund != address(0)) {

@@ -7,8 +7,8 @@ pragma solidity 0.8.28;
 /// par (1 token unit = 10^(18 - decimals) of WAD cash). Positive cash is paid out by the vault's `withdraw`
 /// (balance first, then cash, from the settlement pool). See docs/cash.md.
 interface ICashSettlement {
-    /// @notice RISK_ADMIN_ROLE. Sets the settlement discount (WAD, <= MAX_SETTLEMENT_DISCOUNT = 5%) at which a debtor's collateral is
-    /// sold for settlement tokens (`buyDebtorCollateral`), and the liquidation grace period (seconds, <= 4 hours)
+    /// @notice RISK_ADMIN_ROLE. Sets the settlement discount (WAD, <= MAX_SETTLEMENT_DISCOUNT = 5%) at which a
+    /// debtor's collateral is sold for settlement tokens (`buyDebtorCollateral`), and the liquidation grace period (seconds, <= 4 hours)
     /// during which liquidations stay stopped after a pause is lifted.
     function setCashConfig(uint256 settlementDiscount, uint256 liquidationGracePeriod) external;
 

@@ -95,7 +95,8 @@ interface IMarginVault is IRiskRegistry {
     /// @dev Afterwards the account's E - MM must be higher than before, and the caller must be at or above its
     /// initial margin. When the account is left with no position, no collateral and negative equity, the
     /// shortfall is paid, in order, from the fund's vault cash, from the fund's tokens (pulled into the vault,
-    /// 1 token = 1 USD of cash), and what is left is recorded as unbacked `badDebt` (future fund penalty shares repay it first);
+    /// 1 token = 1 USD of cash, joining the settlement pool), and what is left is recorded as unbacked `badDebt` (future
+    /// fund penalty shares repay it first);
     /// the account ends at exactly zero equity.
     /// @param account The account to liquidate (not the caller).
     /// @param items What to take over, in order (at least one).

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Test} from "../utils/Test.sol";
+import {VaultWorld} from "./VaultWorld.sol";
 import {MarginVault} from "../../contracts/MarginVault.sol";
 import {TradeSettlement} from "../../contracts/TradeSettlement.sol";
 import {InsuranceFund} from "../../contracts/InsuranceFund.sol";
@@ -177,34 +178,12 @@ contract CashHandler is Test {
 }
 
 /// @notice Invariants of cash settlement and of the insurance fund.
-contract CashInvariantTest is Test {
-    MarginVault internal vault;
-    InsuranceFund internal fund;
-    MockERC20 internal usdc;
-    MockERC20 internal weth;
+contract CashInvariantTest is VaultWorld {
     CashHandler internal handler;
 
     function setUp() public {
-        MockAggregator usdFeed = new MockAggregator(8, 1e8, "USD / USD");
-        MockAggregator ethFeed = new MockAggregator(8, 2_300e8, "ETH / USD");
-        usdc = new MockERC20("USD Coin", "USDC", 6);
-        weth = new MockERC20("Wrapped Ether", "WETH", 18);
-        vault = new MarginVault(address(this), 1.5e18);
-        vault.grantRole(vault.RISK_ADMIN_ROLE(), address(this));
-        vault.listAsset("USD", address(usdFeed), 1 days, 0.02e18, 2e18);
-        vault.listAsset("BTC", address(usdFeed), 1 days, 0.12e18, 2e18); // unused placeholder keeps ETH at id 2
-        vault.listAsset("ETH", address(ethFeed), 1 days, 0.15e18, 100_000e18);
-        vault.listCollateral(address(usdc), 0, 0, 1e15);
-        vault.listCollateral(address(weth), 2, 0.02e18, 20_000e18);
-        vault.listMarket(2, 0.005e18, 100e18);
-        vault.setLiquidationDiscount(0, 0.02e18);
-        vault.setCollateralLiquidationDiscount(address(weth), 0.02e18);
-        vault.setLiquidationConfig(0.02e18, 0.5e18, 100e18);
+        _deployWorld();
         ICashSettlement(address(vault)).setCashConfig(0.01e18, 1 hours);
-        TradeSettlement settlement = new TradeSettlement(address(vault), 500);
-        vault.grantRole(vault.SETTLER_ROLE(), address(settlement));
-        fund = new InsuranceFund(usdc, vault);
-        vault.setInsuranceFund(address(fund));
         // The deployment's seed: shares no one redeems.
         usdc.mint(address(this), 2_000e6);
         usdc.approve(address(fund), 2_000e6);

@@ -171,6 +171,31 @@ describe("Cash settlement", () => {
     });
   });
 
+  describe("debt and claims are profit and loss, not the cost basis of open positions", () => {
+    it("sells a long's collateral for its loss only, and counts a short's proceeds as no claim", async () => {
+      const f = await networkHelpers.loadFixture(bobHoldsWeth);
+      // Bob (-600) buys 2 ETH from Alice at 2,600: Bob's cash -5,800 of which 5,200 is his long's cost basis;
+      // Alice's +5,800 holds 5,200 of short proceeds.
+      await trade(f, f.bob, f.alice, wad(2), wad(2_600));
+      expect(await f.vault.cash(f.bob.address)).to.equal(wad(-5_800));
+      await (f.tokens.USDC.connect(f.carol) as Contract).approve(await f.vault.getAddress(), ethers.MaxUint256);
+      const [, paid] = await (f.cash.connect(f.carol) as Contract).buyDebtorCollateral.staticCall(
+        f.bob.address,
+        f.tokens.WETH,
+        wad(5),
+        f.alice.address,
+      );
+      expect(paid).to.equal(USDC(600n));
+      // A short with no profit has no claim, however much cash its sale brought in.
+      await trade(f, f.alice, f.bob, wad(2), wad(2_600)); // both flat again: Alice +600, Bob -600
+      await (f.vault.connect(f.carol) as Contract).deposit(f.tokens.USDC, USDC(10_000n), f.carol.address);
+      await trade(f, f.bob, f.carol, wad(1), wad(2_600)); // Carol short 1 at 2,600: cash +2,600, P&L 0
+      await expect((f.cash.connect(f.alice) as Contract).buyDebtorCollateral(f.bob.address, f.tokens.WETH, wad(5), f.carol.address))
+        .to.be.revertedWithCustomError(f.cash, "SettlementPoolNotShort")
+        .withArgs(f.carol.address, 0n, 0n);
+    });
+  });
+
   describe("configuration", () => {
     it("bounds the settlement discount and the grace period, for the risk admin only", async () => {
       const f = await networkHelpers.loadFixture(bobHoldsUsdc);

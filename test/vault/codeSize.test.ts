@@ -4,7 +4,7 @@ import hre from "hardhat";
 /** EIP-170: the largest deployable runtime bytecode, in bytes. */
 const MAX_CODE_SIZE = 24_576;
 
-// The in-process network allows larger code for the test harness only (hardhat.config.ts); what is deployed must fit.
+// What is deployed must fit (the in-process network would refuse it too, but only where a test deploys it).
 describe("Contract sizes", () => {
   for (const name of ["MarginVault", "CashModule", "InsuranceFund", "TradeSettlement"]) {
     it(`${name}'s runtime bytecode is under the EIP-170 limit`, async () => {

@@ -2258,7 +2258,7 @@ export const errorsAbi = [
   }
 ] as const;
 
-/** The vault (MarginVault with its RiskRegistry, and ICashSettlement served through its fallback by the CashModule), with every protocol error. */
+/** The vault (MarginVault with its RiskRegistry, and the CashModule it runs by delegatecall: ICashSettlement, and the events of the setters), with every protocol error. */
 export const marginVaultAbi = [
   {
     "inputs": [],
@@ -2308,41 +2308,9 @@ export const marginVaultAbi = [
         "internalType": "uint256",
         "name": "asset",
         "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "units",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetCapsExceedRange",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
       }
     ],
     "name": "AssetNotListed",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "CollateralAlreadyListed",
     "type": "error"
   },
   {
@@ -2480,17 +2448,6 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidContingency",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "assetA",
         "type": "uint256"
       },
@@ -2511,137 +2468,12 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "internalType": "uint8",
-        "name": "decimals",
-        "type": "uint8"
-      }
-    ],
-    "name": "InvalidFeedDecimals",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "asset",
-        "type": "address"
-      }
-    ],
-    "name": "InvalidFundAsset",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "gracePeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidGracePeriod",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "haircut",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidHaircut",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidHeartbeat",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "imFactor",
         "type": "uint256"
       }
     ],
     "name": "InvalidImFactor",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationDiscount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "penalty",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "fundShare",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationPenalty",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidMaxPrice",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidScan",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint8",
-        "name": "decimals",
-        "type": "uint8"
-      }
-    ],
-    "name": "InvalidTokenDecimals",
     "type": "error"
   },
   {
@@ -2737,11 +2569,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "MarketNotListed",
-    "type": "error"
-  },
-  {
-    "inputs": [],
-    "name": "NoSettlementToken",
     "type": "error"
   },
   {
@@ -2976,17 +2803,6 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "max",
-        "type": "uint256"
-      }
-    ],
-    "name": "TooManyListings",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -3062,99 +2878,6 @@ export const marginVaultAbi = [
     "inputs": [],
     "name": "ZeroAmount",
     "type": "error"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "string",
-        "name": "symbol",
-        "type": "string"
-      },
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetOracleSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetScanSet",
-    "type": "event"
   },
   {
     "anonymous": false,
@@ -3274,93 +2997,6 @@ export const marginVaultAbi = [
       {
         "indexed": true,
         "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralLiquidationDiscountSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "collateralId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "decimals",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "haircut",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "depositCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "haircut",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "depositCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
         "name": "from",
         "type": "address"
       },
@@ -3396,31 +3032,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "CollateralTransferred",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "assetA",
-        "type": "uint256"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "assetB",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "int256",
-        "name": "rho",
-        "type": "int256"
-      }
-    ],
-    "name": "CorrelationSet",
     "type": "event"
   },
   {
@@ -3479,25 +3090,6 @@ export const marginVaultAbi = [
       {
         "indexed": true,
         "internalType": "address",
-        "name": "fund",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "asset",
-        "type": "address"
-      }
-    ],
-    "name": "InsuranceFundSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
         "name": "account",
         "type": "address"
       },
@@ -3527,106 +3119,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "Liquidated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "penalty",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "fundShare",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "dustThreshold",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationConfigSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "discount",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationDiscountSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "openInterestCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "MarketListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "openInterestCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "MarketSet",
     "type": "event"
   },
   {
@@ -3771,25 +3263,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "RoleRevoked",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "sequencerFeed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "gracePeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "SequencerFeedSet",
     "type": "event"
   },
   {
@@ -4441,27 +3914,27 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "string",
-        "name": "symbol",
+        "name": "",
         "type": "string"
       },
       {
         "internalType": "address",
-        "name": "feed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "heartbeat",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "scan",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "maxPrice",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4469,7 +3942,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4480,22 +3953,22 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "token",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "haircut",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "depositCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4503,7 +3976,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "collateralId",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4514,17 +3987,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "k",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "openInterestCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4532,7 +4005,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "market",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4724,22 +4197,22 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "address",
-        "name": "feed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "heartbeat",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "maxPrice",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4752,12 +4225,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "scan",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4770,17 +4243,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "token",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "haircut",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "depositCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4793,12 +4266,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "token",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "discount",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4811,17 +4284,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "assetA",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "assetB",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "int256",
-        "name": "rho",
+        "name": "",
         "type": "int256"
       }
     ],
@@ -4834,7 +4307,7 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "imFactor_",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4847,7 +4320,7 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "fund",
+        "name": "",
         "type": "address"
       }
     ],
@@ -4860,17 +4333,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "penalty",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "fundShare",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "dustThreshold",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4883,12 +4356,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "market",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "discount",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4901,17 +4374,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "market",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "k",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "openInterestCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4942,12 +4415,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "sequencerFeed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "gracePeriod",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -5042,6 +4515,712 @@ export const marginVaultAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetCapsExceedRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "CollateralAlreadyListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidContingency",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
+    ],
+    "name": "InvalidFeedDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "asset",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidFundAsset",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "gracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidHaircut",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidHeartbeat",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "discount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidLiquidationDiscount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "penalty",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fundShare",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidLiquidationPenalty",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidMaxPrice",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidScan",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
+    ],
+    "name": "InvalidTokenDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyListings",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "symbol",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetOracleSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetScanSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "discount",
+        "type": "uint256"
+      }
+    ],
+    "name": "CollateralLiquidationDiscountSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "collateralId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "decimals",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "depositCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "CollateralListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "depositCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "CollateralSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "assetA",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "assetB",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "rho",
+        "type": "int256"
+      }
+    ],
+    "name": "CorrelationSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "DebtorCollateralSold",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "asset",
+        "type": "address"
+      }
+    ],
+    "name": "InsuranceFundSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "penalty",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "market",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "discount",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationDiscountSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "market",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "openInterestCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarketListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "market",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "openInterestCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarketSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "sequencerFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "gracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "SequencerFeedSet",
+    "type": "event"
   },
   {
     "inputs": [
@@ -5176,22 +5355,6 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "settlementDiscount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "liquidationGracePeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidCashConfig",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "bytes32",
         "name": "orderHash",
         "type": "bytes32"
@@ -5310,28 +5473,6 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "NoCashDebt",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "NotSettlementCollateral",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
         "name": "caller",
         "type": "address"
       }
@@ -5432,48 +5573,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "PriceOutsideBand",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "slackBefore",
-        "type": "int256"
-      },
-      {
-        "internalType": "int256",
-        "name": "slackAfter",
-        "type": "int256"
-      }
-    ],
-    "name": "SaleWorsensHealth",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "creditor",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "claim",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "pool",
-        "type": "uint256"
-      }
-    ],
-    "name": "SettlementPoolNotShort",
     "type": "error"
   }
 ] as const;
