@@ -51,6 +51,8 @@ export async function closeAndWithdrawProfits(
   accounts: readonly string[],
   prices: readonly bigint[],
 ): Promise<CashOutcome> {
+  // The replay leaves automine off (it mines one block per step): every transaction here is mined as it is sent.
+  await protocol.provider.send("evm_setAutomine", [true]);
   const admin = protocol.admin;
   const vault = protocol.vault.connect(admin) as Contract;
   const vaultAddress = await vault.getAddress();
@@ -63,28 +65,42 @@ export async function closeAndWithdrawProfits(
   const latest = await protocol.provider.getBlock("latest");
   const expiry = BigInt(latest!.timestamp + 86_400);
   let nonce = 1n << 64n; // above every nonce the opening used
-  let closed = 0;
 
-  for (const account of accounts) {
-    let any = false;
-    for (const [market, config] of model.markets.entries()) {
-      const size: bigint = await vault.position(account, market);
-      if (size === 0n) continue;
-      any = true;
-      const price = prices[config.asset]!;
-      const mine = { account, market: BigInt(market), size: -size, limitPrice: price, nonce: nonce++, expiry };
-      const theirs = { account: mm, market: BigInt(market), size, limitPrice: price, nonce: nonce++, expiry };
-      const [buy, sell] = size < 0n ? [mine, theirs] : [theirs, mine];
-      const amount = size < 0n ? -size : size;
-      await mined(`closing trade of ${account}`, settlement.settleTrade(buy, "0x", sell, "0x", amount, price, { gasLimit: GAS }));
+  // One leg at a time: closing one leg of a hedge can raise the account's margin, so a leg refused on the first pass
+  // is tried again once the account's other legs are closed; an account that still cannot close stays open.
+  const sizes = await Promise.all(
+    accounts.map((account) => Promise.all(model.markets.map((_, market) => vault.position(account, market) as Promise<bigint>))),
+  );
+  const close = async (account: string, market: number, size: bigint): Promise<boolean> => {
+    const price = prices[model.markets[market]!.asset]!;
+    const mine = { account, market: BigInt(market), size: -size, limitPrice: price, nonce: nonce++, expiry };
+    const theirs = { account: mm, market: BigInt(market), size, limitPrice: price, nonce: nonce++, expiry };
+    const [buy, sell] = size < 0n ? [mine, theirs] : [theirs, mine];
+    try {
+      await (await settlement.settleTrade(buy, "0x", sell, "0x", size < 0n ? -size : size, price, { gasLimit: GAS })).wait();
+      return true;
+    } catch {
+      return false;
     }
-    if (any) closed++;
+  };
+  let closed = 0;
+  for (const [i, account] of accounts.entries()) {
+    let refused = sizes[i]!.map((size, market) => ({ size, market })).filter((leg) => leg.size !== 0n);
+    if (refused.length === 0) continue;
+    for (let pass = 0; pass < 2 && refused.length > 0; pass++) {
+      const next = [];
+      for (const leg of refused) if (!(await close(account, leg.market, leg.size))) next.push(leg);
+      refused = next;
+    }
+    if (refused.length === 0) closed++;
   }
 
   // Every debtor's own USDC first (the market maker's included).
-  for (const account of [...accounts, mm]) {
-    if (((await vault.cash(account)) as bigint) < 0n) await mined(`settleCash(${account})`, cash.settleCash(account, { gasLimit: GAS }));
-  }
+  const debtors = [...accounts, mm];
+  const debts = await Promise.all(debtors.map((account) => vault.cash(account) as Promise<bigint>));
+  await Promise.all(
+    debtors.filter((_, i) => debts[i]! < 0n).map((account) => mined(`settleCash(${account})`, cash.settleCash(account, { gasLimit: GAS }))),
+  );
 
   const iface: Interface = cash.interface;
   let profitWithdrawn = 0n;
