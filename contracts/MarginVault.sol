@@ -3,12 +3,13 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IMarginVault} from "./interfaces/IMarginVault.sol";
+import {IRiskRegistry} from "./interfaces/IRiskRegistry.sol";
 import {RiskRegistry} from "./RiskRegistry.sol";
+import {VaultStorage} from "./VaultStorage.sol";
+import {CashModule} from "./CashModule.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 import {LiquidationLib} from "./libraries/LiquidationLib.sol";
@@ -22,19 +23,10 @@ import {MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/Constant
 /// @notice Holds multi-token collateral, records positions and cash per account, and computes each account's
 /// equity and portfolio margin requirement on-chain from oracle prices (spec v1).
 /// @dev Entry points follow one order: validate, update, compute, emit, transfer.
-contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
+contract MarginVault is VaultStorage, IMarginVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SafeCast for int256;
-
-    /// @dev One slot per account: settled cash (|cash| stays far below 2^127 inside the engine's range) and the
-    /// bitmaps of collateral tokens with a balance and markets with a position, so that a margin computation
-    /// reads only what the account holds.
-    struct Account {
-        int128 cash;
-        uint16 collateralMask;
-        uint32 marketMask;
-    }
 
     /// @dev Prices, scans and correlations read so far by one entry point, so that it reads each feed and risk
     /// parameter at most once however many margin computations it makes. Prices cannot change inside a call: the
@@ -46,20 +38,14 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 loaded;
     }
 
-    mapping(address account => Account) internal _accounts;
-    /// @dev Token units, two to a slot: a balance is at most its token's total deposits, capped below 2^128.
-    mapping(address account => uint128[MAX_COLLATERALS]) internal _balances;
-    /// @dev WAD base units, two to a slot: |size| is at most the market's open interest (SafeCast-checked).
-    mapping(address account => int128[MAX_MARKETS]) internal _positions;
-    mapping(address owner => mapping(address operator => bool)) internal _operators;
-
-    /// @dev Unbacked bad debt (WAD USD): shortfalls the insurance fund could not pay, owed by the system and
-    /// repaid first from the fund's future penalty shares.
-    uint256 internal _badDebt;
+    /// @dev Runs ICashSettlement (`fallback`) and the RiskRegistry setters by delegatecall on this vault's storage.
+    address private immutable CASH_MODULE;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE, which grants RISK_ADMIN_ROLE and GUARDIAN_ROLE.
     /// @param imFactor_ The initial margin factor (WAD, in [1e18, 10e18]).
-    constructor(address admin, uint256 imFactor_) RiskRegistry(admin, imFactor_) {}
+    constructor(address admin, uint256 imFactor_) RiskRegistry(admin, imFactor_) {
+        CASH_MODULE = address(new CashModule());
+    }
 
     // ---------------------------------------------------------------- guardian
 
@@ -82,21 +68,20 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginVault
-    function deposit(address token, uint256 amount, address account) external whenNotPaused nonReentrant {
+    /// @dev Not stopped by a pause for the account itself and its operators (adding margin). A third party may only
+    /// add to a token the account already holds, and not while paused: it cannot make the account depend on a new feed.
+    /// The tokens arrive before the balance is credited (a token hook sees no balance it has not paid for).
+    function deposit(address token, uint256 amount, address account) external nonReentrant {
         uint256 id = _collateralId(token);
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (account == address(0)) revert ErrorsLib.ZeroAddress();
+        uint256 balance = _balances[account][id];
+        if (msg.sender != account && !_operators[account][msg.sender] && (balance == 0 || paused())) {
+            revert ErrorsLib.DepositNotAllowed(msg.sender, account, token);
+        }
         CollateralConfig storage config = _collaterals[id];
         uint256 totalAfter = config.totalDeposits + amount;
         if (totalAfter > config.depositCap) revert ErrorsLib.DepositCapExceeded(token, totalAfter, config.depositCap);
-
-        // Safe cast: totalAfter <= depositCap < 2^128.
-        config.totalDeposits = uint128(totalAfter);
-        uint256 balance = _balances[account][id] + amount;
-        _balances[account][id] = balance.toUint128();
-        _accounts[account].collateralMask |= uint16(1 << id);
-
-        emit EventsLib.Deposit(account, token, msg.sender, amount, balance);
 
         // The received amount is measured because the account is credited with `amount`: a token that delivers
         // less (fee-on-transfer) would leave the vault short of what it owes.
@@ -104,6 +89,14 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received != amount) revert ErrorsLib.TransferShortfall(token, amount, received);
+
+        // Safe cast: totalAfter <= depositCap < 2^128.
+        config.totalDeposits = uint128(totalAfter);
+        balance += amount;
+        _balances[account][id] = balance.toUint128();
+        _accounts[account].collateralMask |= uint16(1 << id);
+
+        emit EventsLib.Deposit(account, token, msg.sender, amount, balance);
     }
 
     /// @inheritdoc IMarginVault
@@ -117,15 +110,14 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         if (receiver == address(0)) revert ErrorsLib.ZeroAddress();
         _checkAuthorized(account);
         uint256 balance = _balances[account][id];
-        if (amount > balance) revert ErrorsLib.InsufficientBalance(token, balance, amount);
-
-        unchecked {
-            // Safe: amount <= balance <= totalDeposits.
-            balance -= amount;
-            _collaterals[id].totalDeposits -= uint128(amount);
+        uint256 fromBalance = amount;
+        if (amount > balance) {
+            // Balance first, then positive cash from the settlement pool, in the settlement token only.
+            if (id + 1 != _settlementIdPlusOne) revert ErrorsLib.InsufficientBalance(token, balance, amount);
+            fromBalance = balance;
+            _payCash(account, id, amount - balance);
         }
-        _balances[account][id] = uint128(balance); // Safe cast: balance decreased from a uint128.
-        if (balance == 0) _accounts[account].collateralMask &= ~uint16(1 << id);
+        if (fromBalance != 0) balance = _debitBalance(account, id, fromBalance);
 
         _checkInitialMargin(account, _newCache());
 
@@ -174,6 +166,7 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginVault
     function liquidate(address account, uint256 fraction) external nonReentrant returns (Liquidation memory result) {
+        _checkLiquidationAllowed();
         if (fraction == 0) revert ErrorsLib.ZeroAmount();
         if (account == msg.sender) revert ErrorsLib.SelfLiquidation(account);
         RiskCache memory c = _newCache();
@@ -215,6 +208,88 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         );
 
         if (fundTokens != 0) IERC20(_fundAsset).safeTransferFrom(_insuranceFund, address(this), fundTokens);
+    }
+
+    // ---------------------------------------------------------------- risk configuration (run by the module)
+
+    // The setters of RiskRegistry run in the CashModule (same storage, same role checks and events), so that their
+    // code is not in the vault's bytecode: each is one call into `_delegateToModule`.
+
+    /// @inheritdoc IRiskRegistry
+    function listAsset(string calldata, address, uint256, uint256, uint256)
+        external
+        override(IRiskRegistry, RiskRegistry)
+        returns (uint256)
+    {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setAssetOracle(uint256, address, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setAssetScan(uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setCorrelation(uint256, uint256, int256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setImFactor(uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setSequencerFeed(address, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function listCollateral(address, uint256, uint256, uint256)
+        external
+        override(IRiskRegistry, RiskRegistry)
+        returns (uint256)
+    {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setCollateral(address, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function listMarket(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) returns (uint256) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setMarket(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setLiquidationConfig(uint256, uint256, uint256) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    /// @inheritdoc IRiskRegistry
+    function setInsuranceFund(address) external override(IRiskRegistry, RiskRegistry) {
+        _delegateToModule();
+    }
+
+    // ---------------------------------------------------------------- cash settlement
+
+    /// @notice Serves ICashSettlement (settleCash, buyDebtorCollateral, setCashConfig and the cash views): runs the
+    /// call in the CashModule on this vault's storage and returns (or reverts) with its result.
+    /// @dev Only selectors the vault does not have arrive here; the module reverts on any it does not have either.
+    fallback() external {
+        _delegateToModule();
     }
 
     // ---------------------------------------------------------------- views
@@ -473,6 +548,9 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         uint256 unbacked = backed < shortfall ? shortfall - backed : 0;
         uint256 badDebt = _badDebt + unbacked;
         _badDebt = badDebt;
+        // The fund's tokens pulled in back the cash credited for them: they join the settlement pool.
+        // Safe cast: tokens <= the fund's balance of the settlement token < 2^128.
+        if (tokens != 0) _cashPool += uint128(tokens);
         // Cast: shortfall = -equity is inside the engine's range.
         _updateCash(account, int256(shortfall));
         // The fund's cash pays `fromCash` and keeps the rounding excess of its tokens over the rest.
@@ -502,13 +580,6 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         config.openInterest = (uint256(config.openInterest) + longAfter - longBefore).toUint128();
 
         emit EventsLib.PositionChanged(account, market, delta, newSize);
-    }
-
-    /// @dev Moves `account`'s settled cash by `delta`.
-    function _updateCash(address account, int256 delta) internal {
-        int256 newCash = _accounts[account].cash + delta;
-        _accounts[account].cash = newCash.toInt128();
-        emit EventsLib.CashChanged(account, delta, newCash);
     }
 
     function _checkAuthorized(address account) internal view {
@@ -644,4 +715,17 @@ contract MarginVault is RiskRegistry, Pausable, ReentrancyGuardTransient {
         );
         scan = config.scan;
     }
+
+    /// @dev Runs the current call in the CashModule on this vault's storage and returns (or reverts) with its result.
+    function _delegateToModule() private {
+        address module = CASH_MODULE;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
 }

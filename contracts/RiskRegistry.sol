@@ -7,7 +7,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
-import {IMarginVault} from "./interfaces/IMarginVault.sol";
+import {IRiskRegistry} from "./interfaces/IRiskRegistry.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
 import {ListingLib} from "./libraries/ListingLib.sol";
@@ -33,7 +33,7 @@ import {
 /// and the initial margin factor. Every value is bounds-checked and every change emits an event.
 /// @dev Caps are kept so that, at every asset's maximum price, no account's exposure to that asset can exceed
 /// MAX_EXPOSURE, the range inside which the margin engine is exact (spec §4).
-abstract contract RiskRegistry is IMarginVault, AccessControl {
+abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     using SafeCast for uint256;
 
     /// @notice May change the risk configuration.
@@ -90,6 +90,8 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
     address internal _insuranceFund;
     uint8 internal _fundAssetDecimals;
     address internal _fundAsset;
+    /// @dev The settlement token's collateral id plus one (0: none listed yet): cash settles in it (CashModule).
+    uint8 internal _settlementIdPlusOne;
 
     constructor(address admin, uint256 imFactor_) {
         if (admin == address(0)) revert ErrorsLib.ZeroAddress();
@@ -99,9 +101,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     // ---------------------------------------------------------------- assets
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function listAsset(string calldata symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 asset)
     {
@@ -114,9 +116,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.AssetListed(asset, symbol, feed, heartbeat, scan, maxPrice);
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function setAssetOracle(uint256 asset, address feed, uint256 heartbeat, uint256 maxPrice)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
     {
         _checkAssetListed(asset);
@@ -124,16 +126,16 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.AssetOracleSet(asset, feed, heartbeat, maxPrice);
     }
 
-    /// @inheritdoc IMarginVault
-    function setAssetScan(uint256 asset, uint256 scan) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setAssetScan(uint256 asset, uint256 scan) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkAssetListed(asset);
         _checkScan(scan);
         _assets[asset].scan = uint64(scan); // Safe cast: scan <= WAD < 2^64.
         emit EventsLib.AssetScanSet(asset, scan);
     }
 
-    /// @inheritdoc IMarginVault
-    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkAssetListed(assetA);
         _checkAssetListed(assetB);
         if (assetA == assetB || rho > int256(WAD) || rho < -int256(WAD)) {
@@ -144,13 +146,13 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.CorrelationSet(a, b, rho);
     }
 
-    /// @inheritdoc IMarginVault
-    function setImFactor(uint256 imFactor_) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setImFactor(uint256 imFactor_) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _setImFactor(imFactor_);
     }
 
-    /// @inheritdoc IMarginVault
-    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external virtual onlyRole(RISK_ADMIN_ROLE) {
         if (gracePeriod > MAX_GRACE_PERIOD) revert ErrorsLib.InvalidGracePeriod(gracePeriod);
         _sequencerFeed = sequencerFeed;
         _gracePeriod = uint32(gracePeriod); // Safe cast: gracePeriod <= 1 day.
@@ -159,9 +161,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     // ---------------------------------------------------------------- collateral
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function listCollateral(address token, uint256 asset, uint256 haircut, uint256 depositCap)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 collateralId)
     {
@@ -186,11 +188,13 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         });
         _collateralRisk[collateralId] = ListingLib.packCollateral(asset, decimals, haircut);
         _checkAssetRange(asset);
+        // The first collateral on the USD asset is the settlement token cash is paid and netted in.
+        if (asset == 0 && _settlementIdPlusOne == 0) _settlementIdPlusOne = uint8(collateralId + 1);
         emit EventsLib.CollateralListed(token, collateralId, asset, decimals, haircut, depositCap);
     }
 
-    /// @inheritdoc IMarginVault
-    function setCollateral(address token, uint256 haircut, uint256 depositCap) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setCollateral(address token, uint256 haircut, uint256 depositCap) external virtual onlyRole(RISK_ADMIN_ROLE) {
         CollateralConfig storage config = _collaterals[_collateralId(token)];
         if (haircut > MAX_HAIRCUT) revert ErrorsLib.InvalidHaircut(haircut);
         config.haircut = uint64(haircut); // Safe cast: haircut <= WAD.
@@ -202,9 +206,9 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     // ---------------------------------------------------------------- markets
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function listMarket(uint256 asset, uint256 k, uint256 openInterestCap)
-        external
+        external virtual
         onlyRole(RISK_ADMIN_ROLE)
         returns (uint256 market)
     {
@@ -224,8 +228,8 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.MarketListed(market, asset, k, openInterestCap);
     }
 
-    /// @inheritdoc IMarginVault
-    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external virtual onlyRole(RISK_ADMIN_ROLE) {
         _checkMarketListed(market);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
         MarketConfig storage config = _markets[market];
@@ -238,9 +242,10 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     // ---------------------------------------------------------------- liquidation
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function setLiquidationConfig(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold)
         external
+        virtual
         onlyRole(RISK_ADMIN_ROLE)
     {
         if (bonusRate > MAX_LIQUIDATION_BONUS || fundShare > WAD || dustThreshold > MAX_DUST_THRESHOLD) {
@@ -254,16 +259,17 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         emit EventsLib.LiquidationConfigSet(bonusRate, fundShare, dustThreshold);
     }
 
-    /// @inheritdoc IMarginVault
-    /// @dev Warning: the fund's asset is valued at 1 USD per whole token when it covers bad debt (the USD
-    /// settlement stablecoin); a depegged asset would cover more or less than it is worth.
-    function setInsuranceFund(address fund) external onlyRole(RISK_ADMIN_ROLE) {
+    /// @inheritdoc IRiskRegistry
+    /// @dev Warning: the fund's asset is valued at 1 USD per whole token when it covers bad debt; it must be the
+    /// settlement token (cash settles in it at par).
+    function setInsuranceFund(address fund) external virtual onlyRole(RISK_ADMIN_ROLE) {
         address asset;
         uint8 decimals;
         if (fund != address(0)) {
             asset = IERC4626(fund).asset();
             decimals = IERC20Metadata(asset).decimals();
-            if (decimals > 18) revert ErrorsLib.InvalidFundAsset(asset);
+            // The fund's tokens back cash (they join the settlement pool when they cover bad debt).
+            if (decimals > 18 || asset != _collaterals[_settlementId()].token) revert ErrorsLib.InvalidFundAsset(asset);
         }
         _insuranceFund = fund;
         _fundAsset = asset;
@@ -273,7 +279,7 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     // ---------------------------------------------------------------- views
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function assetConfig(uint256 asset) external view returns (AssetConfig memory) {
         _checkAssetListed(asset);
         AssetOracle memory oracle = _assets[asset];
@@ -287,18 +293,18 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         });
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function collateralConfig(address token) external view returns (CollateralConfig memory) {
         return _collaterals[_collateralId(token)];
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function marketConfig(uint256 market) external view returns (MarketConfig memory) {
         _checkMarketListed(market);
         return _markets[market];
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function correlation(uint256 assetA, uint256 assetB) external view returns (int256) {
         _checkAssetListed(assetA);
         _checkAssetListed(assetB);
@@ -307,22 +313,22 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
         return _rho[MarginLib.pairIndex(a, b)];
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function listingCounts() external view returns (uint256 assets, uint256 collaterals, uint256 markets) {
         return (_assetCount, _collateralCount, _marketCount);
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function imFactor() external view returns (uint256) {
         return _imFactor;
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function sequencer() external view returns (address feed, uint256 gracePeriod) {
         return (_sequencerFeed, _gracePeriod);
     }
 
-    /// @inheritdoc IMarginVault
+    /// @inheritdoc IRiskRegistry
     function liquidationConfig() external view returns (uint256 bonusRate, uint256 fundShare, uint256 dustThreshold) {
         LiquidationParams memory params = _liquidation;
         return (params.bonusRate, params.fundShare, params.dustThreshold);
@@ -380,6 +386,13 @@ abstract contract RiskRegistry is IMarginVault, AccessControl {
 
     function _checkMarketListed(uint256 market) internal view {
         if (market >= _marketCount) revert ErrorsLib.MarketNotListed(market);
+    }
+
+    /// @dev The settlement token's collateral id (the first collateral listed on the USD asset).
+    function _settlementId() internal view returns (uint256) {
+        uint256 idPlusOne = _settlementIdPlusOne;
+        if (idPlusOne == 0) revert ErrorsLib.NoSettlementToken();
+        return idPlusOne - 1;
     }
 
     function _collateralId(address token) internal view returns (uint256) {

@@ -32,7 +32,7 @@ export const CLIENT_ABI_SOURCES = [
     only: "error",
     doc: "Every custom error any protocol contract can revert with (ErrorsLib's and OpenZeppelin's).",
   },
-  { name: "marginVaultAbi", artifacts: ["contracts/MarginVault.sol/MarginVault.json", "contracts/libraries/ErrorsLib.sol/ErrorsLib.json"], doc: "The vault (MarginVault with its RiskRegistry), with every protocol error." },
+  { name: "marginVaultAbi", artifacts: ["contracts/MarginVault.sol/MarginVault.json", "contracts/CashModule.sol/CashModule.json", "contracts/libraries/ErrorsLib.sol/ErrorsLib.json"], doc: "The vault (MarginVault with its RiskRegistry, and the CashModule it runs by delegatecall: ICashSettlement, and the events of the setters), with every protocol error." },
   { name: "tradeSettlementAbi", artifacts: ["contracts/TradeSettlement.sol/TradeSettlement.json", "contracts/libraries/ErrorsLib.sol/ErrorsLib.json"], doc: "The signed-order settlement contract (TradeSettlement), with every protocol error." },
   { name: "insuranceFundAbi", artifacts: ["contracts/InsuranceFund.sol/InsuranceFund.json", "contracts/libraries/ErrorsLib.sol/ErrorsLib.json"], doc: "The ERC-4626 insurance fund (InsuranceFund), with every protocol error." },
   { name: "aggregatorV3Abi", artifacts: ["contracts/interfaces/AggregatorV3Interface.sol/AggregatorV3Interface.json"], doc: "Chainlink's feed interface (AggregatorV3Interface)." },

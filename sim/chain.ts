@@ -158,6 +158,11 @@ export async function fundParticipants(parameters: FundParticipantsParameters): 
   const vault = protocol.vault.connect(protocol.admin) as Contract;
   const token = await protocol.tokens[usdc]!.getAddress();
   await mintAndApprove(protocol, usdc, (parameters.marketMakerUsd + parameters.keeperUsd) * unit, vaultAddress);
+  // The admin deposits for them as their operator (a stranger may only add to a token an account holds).
+  const adminAddress = await protocol.admin.getAddress();
+  for (const [who, signer] of [["market maker", protocol.marketMaker], ["keeper", protocol.keeper]] as const) {
+    await send(`operator (${who})`, (protocol.vault.connect(signer) as Contract).setOperator(adminAddress, true));
+  }
   await send("deposit (market maker)", vault.deposit(token, parameters.marketMakerUsd * unit, await protocol.marketMaker.getAddress(), { gasLimit: GAS.deposit }));
   await send("deposit (keeper)", vault.deposit(token, parameters.keeperUsd * unit, await protocol.keeper.getAddress(), { gasLimit: GAS.deposit }));
   const fundAddress = await protocol.insuranceFund.getAddress();
@@ -178,8 +183,8 @@ export interface OpenAccountsParameters {
 }
 
 /**
- * Opens every planned account: the admin deposits its collateral for it (a deposit may be made for any
- * account), then each leg is one order signed by the account (EIP-712) and one by the market maker (the
+ * Opens every planned account: the account approves the admin as its operator (gas given with
+ * `hardhat_setBalance`), the admin deposits its collateral for it and may later withdraw its profit to it, then each leg is one order signed by the account (EIP-712) and one by the market maker (the
  * caller, so its signature may be empty), filled in the plan's chunks by `settleTrade` at the oracle price.
  *
  * @returns The accounts' addresses, in plan order.
@@ -204,8 +209,10 @@ export async function openAccounts(parameters: OpenAccountsParameters): Promise<
   const addresses: string[] = [];
 
   for (const plan of plans) {
-    const wallet = accountWallet(plan.index);
+    const wallet = accountWallet(plan.index).connect(protocol.provider);
     addresses.push(wallet.address);
+    await protocol.provider.send("hardhat_setBalance", [wallet.address, "0x16345785D8A0000"]); // 0.1 ETH of gas
+    await send(`operator for account ${plan.index}`, (protocol.vault.connect(wallet) as Contract).setOperator(await protocol.admin.getAddress(), true));
     for (const d of plan.deposits) {
       await send(`deposit for account ${plan.index}`, vault.deposit(tokenAddresses[d.collateral]!, d.units, wallet.address, { gasLimit: GAS.deposit }));
     }

@@ -191,6 +191,8 @@ export interface RunInfo {
   keeperStatus: string;
   ledgerCheck: string;
   chartFile: string;
+  /** Lines on cash settlement at the end of the run (sim/settle.ts), shown after the fund's. */
+  cashLines?: readonly string[];
 }
 
 /** The report as Markdown. */
@@ -224,6 +226,7 @@ export function reportMarkdown(summary: Summary, info: RunInfo): string {
     `- ${b.events} bad-debt settlements: shortfall ${usd(b.shortfall)}, paid from the fund's vault cash ${usd(b.fromFundCash)} and its tokens ${usd(b.fromFundTokens)}; unbacked ${usd(b.unbacked)}.`,
     `- **Unbacked bad debt at the end: ${usd(b.unbackedAtEnd)}**; shortfall of accounts still insolvent (not settled): ${usd(b.latentShortfall)}.`,
     `- Insurance fund: ${usd(summary.fund.start)} -> ${usd(summary.fund.end)} (result ${usd(summary.fund.result)}).`,
+    ...(info.cashLines ?? []),
     "",
     "## Capital: portfolio margin vs isolated margin (at opening, from `vault.accountMargin`)",
     "",

@@ -22,6 +22,7 @@ import path from "node:path";
 import type { Contract } from "ethers";
 
 import { deployProtocol, fundParticipants, openAccounts, removeDeploymentJournal, setFeeds, type Protocol } from "./chain.js";
+import { cashReportLines, closeAndWithdrawProfits } from "./settle.js";
 import { answerToWad, toFeedAnswer, type InterpolationMode } from "./interpolate.js";
 import { startKeeperRun, waitForKeeper, writeKeeperConfig, type KeeperProcess } from "./keeper.js";
 import { VaultLedger } from "./ledger.js";
@@ -229,6 +230,8 @@ async function main(): Promise<number> {
     unbackedBadDebt: unbacked,
     fundTokenDecimals: usdcDecimals,
   });
+  // Every account still open closes at the end prices; whoever closed in profit withdraws it in USDC.
+  const cashOutcome = await closeAndWithdrawProfits(protocol, model, addresses, finalWad);
   const wallSeconds = (Date.now() - started) / 1000;
   const title = `Local run, ${options.from} .. ${options.to}`;
   const chartFile = `${base}.svg`;
@@ -246,6 +249,7 @@ async function main(): Promise<number> {
     keeperStatus,
     ledgerCheck: `the event ledger's twin margin equals \`vault.accountMargin\` (E and MM) for ${matches}/${addresses.length} accounts at the end; at opening the vault matched the planned margin for ${twinAgrees}/${plans.length}.`,
     chartFile,
+    cashLines: cashReportLines(cashOutcome),
   });
   writeFileSync(path.join(options.out, `${base}.md`), markdown);
   writeFileSync(path.join(options.out, chartFile), reportSvg(record, title, [...PORTFOLIO_TYPES, "market maker"]));

@@ -29,7 +29,8 @@ export const defaultConfig = () => parseDeploymentConfig(JSON.parse(readFileSync
 export async function deployDefault() {
   const [admin, alice, bob, carol] = await ethers.getSigners();
   const deployed = await ignition.deploy(buildPortfolioMarginModule({ ...defaultConfig(), harness: true }));
-  const vault = deployed.vault as Contract;
+  // The vault's setters run in its CashModule, whose events and errors are then the vault's too: one ABI for both.
+  const vault = await withModuleAbi(deployed.vault as Contract);
   const settlement = deployed.settlement as Contract;
   const insuranceFund = deployed.insuranceFund as Contract;
   const tokens = {
@@ -49,6 +50,8 @@ export async function deployDefault() {
     DOGE: deployed.feed_DOGE as Contract,
   };
   const vaultAddress = await vault.getAddress();
+  // Cash settlement (ICashSettlement) is served at the vault's address by its CashModule.
+  const cash = (await ethers.getContractAt("CashModule", vaultAddress)) as unknown as Contract;
   for (const user of [alice, bob, carol]) {
     for (const token of Object.values(tokens)) {
       const decimals: bigint = await token.decimals();
@@ -56,7 +59,21 @@ export async function deployDefault() {
       await (token.connect(user) as Contract).approve(vaultAddress, ethers.MaxUint256);
     }
   }
-  return { vault, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
+  return { vault, cash, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
+}
+
+/**
+ * `vault` with the ABI of its artifact (MarginVault or the harness) and of the CashModule it runs by delegatecall
+ * (the cash functions, and the events and errors of the RiskRegistry setters the module executes), each fragment once.
+ */
+export async function withModuleAbi(vault: Contract): Promise<Contract> {
+  const own = vault.interface.fragments;
+  const module = (await ethers.getContractFactory("CashModule")).interface.fragments;
+  const named = (f: (typeof own)[number]) => f.type === "function" || f.type === "event" || f.type === "error";
+  const key = (f: (typeof own)[number]) => (named(f) ? `${f.type}:${f.format("sighash")}` : f.type);
+  const seen = new Set(own.map(key));
+  const merged = [...own, ...module.filter((f) => named(f) && !seen.has(key(f)))];
+  return new ethers.Contract(await vault.getAddress(), merged, vault.runner) as unknown as Contract;
 }
 
 /** `amount` whole tokens of `token` in its own units. */

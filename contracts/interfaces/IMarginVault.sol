@@ -10,36 +10,11 @@ pragma solidity 0.8.28;
 /// (on L2s) a down sequencer make every margin computation revert rather than use a bad price.
 /// @dev Warning: collateral tokens must be plain ERC20s. Fee-on-transfer tokens are refused at deposit;
 /// rebasing tokens must not be listed (balances are recorded in token units).
-interface IMarginVault {
-    /// @notice A risk asset: the price feed, its staleness bound, the maintenance shock and the price bound.
-    /// @dev The vault stores the first four fields in one slot and `maxPrice` apart, four to a slot in units of 1e9.
-    struct AssetConfig {
-        address feed;
-        uint64 scan;
-        uint8 feedDecimals;
-        uint24 heartbeat;
-        uint128 maxPrice;
-    }
+import {IRiskRegistry} from "./IRiskRegistry.sol";
 
-    /// @notice A collateral token: its risk asset, decimals, haircut (WAD), cap and current total (token units).
-    struct CollateralConfig {
-        address token;
-        uint8 asset;
-        uint8 decimals;
-        uint64 haircut;
-        uint128 depositCap;
-        uint128 totalDeposits;
-    }
-
-    /// @notice A perpetual market: its risk asset, contingency rate k (WAD), open-interest cap and current
-    /// long open interest (WAD base units; long and short open interest are always equal).
-    struct MarketConfig {
-        uint8 asset;
-        uint64 k;
-        uint128 openInterestCap;
-        uint128 openInterest;
-    }
-
+/// @dev The risk configuration and its views are in IRiskRegistry; cash settlement (served through the vault's
+/// fallback by its CashModule) in ICashSettlement.
+interface IMarginVault is IRiskRegistry {
     /// @notice The full margin breakdown of an account (spec §3-§6). Arrays are indexed by asset id; bit `a`
     /// of `touchedAssets` is set when asset `a` appears in the account's collateral or positions.
     struct AccountMargin {
@@ -88,72 +63,13 @@ interface IMarginVault {
         uint256 liquidatorInitialMargin;
     }
 
-    // ---------------------------------------------------------------- risk configuration (RISK_ADMIN_ROLE)
-
-    /// @notice Lists a risk asset priced by a Chainlink-compatible `feed`. Asset ids are given in listing
-    /// order; asset 0 must be USD, the unit of account (its collateral is left out of isolated margin).
-    /// @param symbol A label for indexers and reports.
-    /// @param feed The price feed (USD per whole unit); its decimals are read once here and must be <= 18.
-    /// @param heartbeat The largest age, in seconds, of a usable answer.
-    /// @param scan The one-day maintenance shock (WAD), in (0, 1e18].
-    /// @param maxPrice The largest usable price (WAD); it bounds every account's exposure through the caps. Stored
-    /// in units of 1e9 WAD in 64 bits: it must be a multiple of 1e9 and at most (2^64 - 1) * 1e9.
-    /// @return asset The new asset's id.
-    function listAsset(string calldata symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice)
-        external
-        returns (uint256 asset);
-
-    /// @notice Changes an asset's feed, heartbeat and maximum price.
-    function setAssetOracle(uint256 asset, address feed, uint256 heartbeat, uint256 maxPrice) external;
-
-    /// @notice Changes an asset's scan (WAD, in (0, 1e18]).
-    function setAssetScan(uint256 asset, uint256 scan) external;
-
-    /// @notice Sets the medium correlation of two different assets (WAD, |rho| <= 1e18, symmetric).
-    function setCorrelation(uint256 assetA, uint256 assetB, int256 rho) external;
-
-    /// @notice Sets the initial margin factor (WAD, in [1e18, 10e18]).
-    function setImFactor(uint256 imFactor) external;
-
-    /// @notice Sets the L2 sequencer uptime feed (zero to disable the check) and its grace period in seconds.
-    function setSequencerFeed(address sequencerFeed, uint256 gracePeriod) external;
-
-    /// @notice Lists an ERC20 as collateral of risk `asset`, with a liquidation `haircut` (WAD, <= 1e18) and a
-    /// `depositCap` in token units. The token's decimals must be <= 18.
-    /// @return collateralId The token's collateral id (bit of the account's collateral mask).
-    function listCollateral(address token, uint256 asset, uint256 haircut, uint256 depositCap)
-        external
-        returns (uint256 collateralId);
-
-    /// @notice Changes a collateral token's haircut and deposit cap. A cap below the current total only
-    /// stops new deposits.
-    function setCollateral(address token, uint256 haircut, uint256 depositCap) external;
-
-    /// @notice Lists a perpetual market on risk `asset` with contingency rate `k` (WAD, <= 1e18) and an
-    /// open-interest cap (WAD base units).
-    /// @return market The new market's id.
-    function listMarket(uint256 asset, uint256 k, uint256 openInterestCap) external returns (uint256 market);
-
-    /// @notice Changes a market's contingency rate and open-interest cap.
-    function setMarket(uint256 market, uint256 k, uint256 openInterestCap) external;
-
-    /// @notice Sets the liquidation bonus rate (WAD, <= MAX_LIQUIDATION_BONUS, below one: the liquidator earns that
-    /// fraction of the maintenance margin a slice releases), the insurance fund's share of the bonus (WAD, <= 1e18)
-    /// and the dust threshold (WAD USD, <= MAX_DUST_THRESHOLD) under which the rest of an account is taken whole.
-    function setLiquidationConfig(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold) external;
-
-    /// @notice Sets the insurance fund: an ERC-4626 vault whose asset (the settlement token, <= 18 decimals) it
-    /// lets this vault pull to cover bad debt. Zero disables it (penalties all go to liquidators, bad debt is
-    /// all recorded as unbacked).
-    function setInsuranceFund(address fund) external;
-
     // ---------------------------------------------------------------- guardian (GUARDIAN_ROLE)
 
-    /// @notice Stops new risk: deposits and trades that add risk. Never stops liquidations or withdrawals of
-    /// healthy accounts.
+    /// @notice Stops new risk: third-party deposits and trades that add risk, and stops liquidations. Never stops an
+    /// account's (or its operator's) deposits, withdrawals of healthy accounts or cash settlement.
     function pause() external;
 
-    /// @notice Lifts a pause.
+    /// @notice Lifts a pause. Liquidations resume after the liquidation grace period (`liquidationResumesAt`).
     function unpause() external;
 
     // ---------------------------------------------------------------- accounts
@@ -161,12 +77,16 @@ interface IMarginVault {
     /// @notice Approves or revokes `operator` to withdraw and trade for the caller.
     function setOperator(address operator, bool approved) external;
 
-    /// @notice Deposits `amount` of a listed `token` from the caller to `account`'s balance.
-    /// @dev Reverts with `TransferShortfall` when the vault receives less than `amount` (fee-on-transfer).
+    /// @notice Deposits `amount` of a listed `token` from the caller to `account`'s balance. The caller must be
+    /// `account` or its operator, or else `account` must already hold `token` and the vault must not be paused.
+    /// @dev Reverts with `TransferShortfall` when the vault receives less than `amount` (fee-on-transfer). The
+    /// balance is credited after the tokens arrive.
     function deposit(address token, uint256 amount, address account) external;
 
     /// @notice Withdraws `amount` of `token` from `account` to `receiver`. The caller must be `account` or an
-    /// operator it approved, and `account` must have equity >= initial margin afterwards.
+    /// operator it approved, and `account` must have equity >= initial margin afterwards. In the settlement token,
+    /// what exceeds the balance is paid from the account's positive cash (1 token unit = 10^(18 - decimals) of cash)
+    /// out of the settlement pool; it reverts `SettlementPoolShort` when the pool holds less.
     function withdraw(address token, uint256 amount, address account, address receiver) external;
 
     // ---------------------------------------------------------------- trades (SETTLER_ROLE)
@@ -188,11 +108,13 @@ interface IMarginVault {
     /// cash at oracle prices, and receives a bonus of bonusRate x the maintenance margin the slice released, paid
     /// by the account; the insurance fund's share of the bonus is credited to the fund. The account's equity falls
     /// by the bonus only, its E - MM rises by at least (1 - bonusRate) x the MM released.
-    /// @dev Not stopped by a pause. `fraction` is clamped to `maxLiquidationFraction(account)`, so a call never takes
+    /// @dev Stopped while paused and for the liquidation grace period after (`LiquidationPaused`,
+    /// `LiquidationGracePeriod`). `fraction` is clamped to `maxLiquidationFraction(account)`, so a call never takes
     /// more than restoring initial margin needs, and never reverts because the account trimmed its book first.
     /// @dev A solvent account (E >= 0) pays at most its equity: it never ends below zero and the fund pays nothing
     /// for it. An insolvent account (E < 0) loses its whole portfolio; the fund pays its shortfall before the call
-    /// plus the bonus (from the fund's vault cash, then its tokens, 1 token = 1 USD, then as unbacked `badDebt`)
+    /// plus the bonus (from the fund's vault cash, then its tokens, 1 token = 1 USD, joining the settlement pool, then as unbacked
+    /// `badDebt`)
     /// and the account ends at exactly zero. The caller must be at or above its initial margin afterwards.
     /// @param account The account to liquidate (not the caller).
     /// @param fraction The requested fraction (WAD, > 0; above the close factor it is clamped).
@@ -235,30 +157,6 @@ interface IMarginVault {
 
     /// @notice `account`'s signed settled USD cash (WAD).
     function cash(address account) external view returns (int256);
-
-    /// @notice The configuration of risk `asset`.
-    function assetConfig(uint256 asset) external view returns (AssetConfig memory);
-
-    /// @notice The configuration of collateral `token`.
-    function collateralConfig(address token) external view returns (CollateralConfig memory);
-
-    /// @notice The configuration of `market`.
-    function marketConfig(uint256 market) external view returns (MarketConfig memory);
-
-    /// @notice The medium correlation of two assets (1e18 for an asset with itself).
-    function correlation(uint256 assetA, uint256 assetB) external view returns (int256);
-
-    /// @notice The number of listed assets, collateral tokens and markets.
-    function listingCounts() external view returns (uint256 assets, uint256 collaterals, uint256 markets);
-
-    /// @notice The initial margin factor (WAD).
-    function imFactor() external view returns (uint256);
-
-    /// @notice The L2 sequencer uptime feed (zero when unchecked) and its grace period.
-    function sequencer() external view returns (address feed, uint256 gracePeriod);
-
-    /// @notice The liquidation bonus rate, the fund's share of the bonus (WAD) and the dust threshold (WAD USD).
-    function liquidationConfig() external view returns (uint256 bonusRate, uint256 fundShare, uint256 dustThreshold);
 
     /// @notice The insurance fund (zero when none) and the unbacked bad debt it still owes (WAD USD).
     function insurance() external view returns (address fund, uint256 badDebt);

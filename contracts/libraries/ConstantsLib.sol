@@ -31,6 +31,12 @@ uint256 constant MAX_PRICE_UNIT = 1e9;
 uint256 constant MAX_LIQUIDATION_BONUS = 0.5e18;
 uint256 constant MAX_DUST_THRESHOLD = 1_000_000e18;
 
+/// @dev Bounds of the cash-settlement parameters: the discount at which a debtor's collateral is sold for settlement
+/// tokens (below the smallest useful liquidation discount, so a sale costs a debtor less than a liquidation), and how
+/// long liquidations wait after a pause is lifted (Aave 3.1 allows up to 4 hours).
+uint256 constant MAX_SETTLEMENT_DISCOUNT = 0.05e18;
+uint256 constant MAX_LIQUIDATION_GRACE_PERIOD = 4 hours;
+
 /// @dev Bound of the settlement's price band around the oracle price, and the basis-point unit.
 uint256 constant MAX_PRICE_BAND_BPS = 5_000;
 uint256 constant BPS = 10_000;

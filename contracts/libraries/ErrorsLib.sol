@@ -171,6 +171,48 @@ library ErrorsLib {
     /// @notice Thrown when the insurance fund's asset has more than 18 decimals.
     error InvalidFundAsset(address asset);
 
+    // ---------------------------------------------------------------- cash settlement and pause
+
+    /// @notice Thrown when the cash configuration is out of bounds (settlement discount above
+    /// MAX_SETTLEMENT_DISCOUNT, liquidation grace period above MAX_LIQUIDATION_GRACE_PERIOD).
+    error InvalidCashConfig(uint256 settlementDiscount, uint256 liquidationGracePeriod);
+
+    /// @notice Thrown when cash is settled before any collateral is listed on the USD asset (the settlement token).
+    error NoSettlementToken();
+
+    /// @notice Thrown when a debtor-collateral sale names the settlement token itself (it is netted by settleCash).
+    error NotSettlementCollateral(address token);
+
+    /// @notice Thrown when a withdrawal would pay out more cash than the account's positive cash (WAD).
+    error InsufficientCash(address account, int256 cash, uint256 amount);
+
+    /// @notice Thrown when the settlement pool holds fewer settlement-token units than a withdrawal pays in cash.
+    /// Someone may `settleCash` a debtor, or buy a debtor's collateral (`buyDebtorCollateral`), to refill it.
+    error SettlementPoolShort(uint256 pool, uint256 amount);
+
+    /// @notice Thrown when a debtor-collateral sale names a creditor whose withdrawable cash the pool can already pay
+    /// (token units).
+    error SettlementPoolNotShort(address creditor, uint256 claim, uint256 pool);
+
+    /// @notice Thrown when a debtor-collateral sale names an account without negative cash (after netting).
+    error NoCashDebt(address account);
+
+    /// @notice Thrown when a debtor-collateral sale would leave the debtor under maintenance margin with a lower E - MM.
+    error SaleWorsensHealth(address account, int256 slackBefore, int256 slackAfter);
+
+    /// @notice Thrown when a liquidation is attempted while the vault is paused.
+    error LiquidationPaused();
+
+    /// @notice Thrown when a liquidation is attempted before the grace period after a pause has passed.
+    error LiquidationGracePeriod(uint256 resumesAt);
+
+    /// @notice Thrown when a third party deposits into an account a token it does not hold, or while paused (only
+    /// the account and its operators may then deposit).
+    error DepositNotAllowed(address caller, address account, address token);
+
+    /// @notice Thrown when an insurance-fund redemption request is for no shares or more than the owner holds.
+    error InvalidRedeemRequest(address owner, uint256 shares, uint256 balance);
+
     /// @notice Thrown when a function only the vault may call is called by anyone else.
     error OnlyVault(address caller);
 }

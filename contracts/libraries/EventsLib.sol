@@ -130,6 +130,37 @@ library EventsLib {
         uint256 totalBadDebt
     );
 
+    // ---------------------------------------------------------------- cash settlement
+
+    /// @notice Emitted when the settlement discount or the liquidation grace period changes.
+    event CashConfigSet(uint256 settlementDiscount, uint256 liquidationGracePeriod);
+
+    /// @notice Emitted when `units` of `account`'s settlement-token balance (now `balance`) net its negative cash
+    /// into the settlement pool (now `pool`).
+    event CashSettled(address indexed account, uint256 units, uint256 balance, uint256 pool);
+
+    /// @notice Emitted when `units` of `account`'s positive cash are paid out of the settlement pool (now `pool`).
+    event CashPaid(address indexed account, uint256 units, uint256 pool);
+
+    /// @notice Emitted when `buyer` buys `amount` of `debtor`'s collateral `token` for `paid` settlement-token units,
+    /// credited to the debtor's cash and to the pool (now `pool`), so that the pool can pay `creditor`.
+    event DebtorCollateralSold(
+        address indexed debtor,
+        address indexed buyer,
+        address indexed token,
+        address creditor,
+        uint256 amount,
+        uint256 paid,
+        uint256 pool
+    );
+
+    /// @notice Emitted when `owner` asks to redeem `shares` of the insurance fund in the window [windowStart, windowEnd].
+    event RedeemRequested(address indexed owner, uint256 shares, uint256 windowStart, uint256 windowEnd);
+
+    /// @notice Emitted when new insurance-fund income (token units) joins its stream, which now holds `vesting`
+    /// token units vesting linearly until `vestEnd`.
+    event IncomeStreamed(uint256 income, uint256 vesting, uint256 vestEnd);
+
     /// @notice Emitted when the fund's bonus share pays down recorded bad debt.
     event BadDebtRepaid(uint256 amount, uint256 totalBadDebt);
 }

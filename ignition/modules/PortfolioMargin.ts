@@ -5,6 +5,9 @@ import { id as keccakId } from "ethers";
 
 import { parseDeploymentConfig, type DeploymentConfig } from "./deploymentConfig.js";
 
+/** Receives the insurance fund's seed shares: no one holds its key. */
+const DEAD_ADDRESS = "0x000000000000000000000000000000000000dEaD";
+
 /** Role ids, as `keccak256("RISK_ADMIN_ROLE")` etc. in RiskRegistry.sol. */
 export const RISK_ADMIN_ROLE = keccakId("RISK_ADMIN_ROLE");
 export const GUARDIAN_ROLE = keccakId("GUARDIAN_ROLE");
@@ -39,6 +42,7 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
 
     const results: Record<string, any> = { vault };
     const tokensByLabel = new Map<string, any>();
+    const mockLabels = new Set<string>();
     const assetIds = new Map<string, number>();
     let last: any = grantRisk;
 
@@ -84,6 +88,7 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
         token = m.contract("MockERC20", [name, symbol, decimals], { id: `token_${symbol}` });
         results[`token_${symbol}`] = token;
         label = symbol;
+        mockLabels.add(symbol);
       }
       tokensByLabel.set(label, token);
       last = m.call(vault, "listCollateral", [token, assetId(collateral.asset), collateral.haircut, collateral.depositCap], {
@@ -120,7 +125,24 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
       const insuranceFund = m.contract("InsuranceFund", [asset, vault], { id: "insuranceFund", after: [last] });
       results.insuranceFund = insuranceFund;
       last = m.call(vault, "setInsuranceFund", [insuranceFund], { id: "setInsuranceFund", after: [last] });
+      const { seed } = config.insuranceFund;
+      if (seed !== 0n) {
+        // Shares no one can redeem, so that the fund is never empty (docs/cash.md, donation attack).
+        if (mockLabels.has(config.insuranceFund.asset)) {
+          last = m.call(asset, "mint", [admin, seed], { id: "seedMint", after: [last] });
+        }
+        last = m.call(asset, "approve", [insuranceFund, seed], { id: "seedApprove", after: [last] });
+        last = m.call(insuranceFund, "deposit", [seed, DEAD_ADDRESS], { id: "seedDeposit", after: [last] });
+      }
     }
+
+    // Cash settlement is served at the vault's address by its CashModule (ICashSettlement).
+    const cash = m.contractAt("CashModule", vault, { id: "vaultCash" });
+    const { settlementDiscount, liquidationGracePeriod } = config.cash;
+    last = m.call(cash, "setCashConfig", [settlementDiscount, liquidationGracePeriod], {
+      id: "setCashConfig",
+      after: [last],
+    });
 
     return results;
   });

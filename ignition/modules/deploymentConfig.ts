@@ -75,7 +75,24 @@ export const deploymentConfigSchema = z.object({
    * The insurance fund's asset: the symbol of a mock collateral token or a collateral token address. Omitted or
    * null: no fund is deployed.
    */
-  insuranceFund: z.object({ asset: z.string() }).nullish(),
+  insuranceFund: z
+    .object({
+      asset: z.string(),
+      /**
+       * Token units the deployer deposits into the fund at deployment, for shares sent to 0x…dEaD that no one can
+       * redeem (with the fund's virtual shares, a donation can then never round a deposit to zero shares). Mock
+       * tokens are minted for it; a real token must be held by the deployer.
+       */
+      seed: integer.default(0n),
+    })
+    .nullish(),
+  /**
+   * Cash settlement (docs/cash.md): the discount (WAD, <= 0.05e18) at which a debtor's collateral is sold for
+   * settlement tokens, and the liquidation grace period after a pause (seconds, <= 4 hours).
+   */
+  cash: z
+    .object({ settlementDiscount: integer, liquidationGracePeriod: count })
+    .default({ settlementDiscount: 0n, liquidationGracePeriod: 0 }),
   /** Deploy the test harness (state setters) instead of the vault. Tests only. */
   harness: z.boolean().default(false),
 });

@@ -29,6 +29,11 @@ async function insolventAlice(fundUsdc: bigint) {
   return { ...f, fundAddress, shortfall };
 }
 
+/** The default deployment seeds the fund with 1 USDC (shares held by 0x…dEaD). */
+const SEED = USDC(1n);
+const COOLDOWN = 7 * 86_400;
+const VESTING = 7 * 86_400;
+
 const richFund = () => insolventAlice(USDC(100_000n));
 const poorFund = () => insolventAlice(USDC(1_000n));
 
@@ -36,20 +41,21 @@ describe("InsuranceFund", () => {
   it("is an ERC-4626 vault in the settlement stablecoin that approves the margin vault", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     expect(await f.insuranceFund.asset()).to.equal(await f.tokens.USDC.getAddress());
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n));
-    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + SEED);
+    // Withdrawals wait for a requested cooldown.
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(0n);
     expect(await f.tokens.USDC.allowance(f.fundAddress, await f.vault.getAddress())).to.equal(ethers.MaxUint256);
     const [fund] = await f.vault.insurance();
     expect(fund).to.equal(f.fundAddress);
-    await (f.insuranceFund.connect(f.bob) as Contract).redeem(
-      await f.insuranceFund.balanceOf(f.bob.address),
-      f.bob.address,
-      f.bob.address,
-    );
-    expect(await f.insuranceFund.totalAssets()).to.equal(0n);
+    const shares: bigint = await f.insuranceFund.balanceOf(f.bob.address);
+    await (f.insuranceFund.connect(f.bob) as Contract).requestRedeem(shares);
+    await networkHelpers.time.increase(COOLDOWN);
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
+    await (f.insuranceFund.connect(f.bob) as Contract).redeem(shares, f.bob.address, f.bob.address);
+    expect(await f.insuranceFund.totalAssets()).to.equal(SEED);
   });
 
-  it("counts its bonus share, credited as vault cash, in totalAssets but never pays it out as tokens", async () => {
+  it("streams its bonus share, credited as vault cash, into totalAssets and pays it out as tokens", async () => {
     const f = await networkHelpers.loadFixture(richFund);
     await setPrice(f.feeds.ETH, wad(1_500)); // solvent but under MM
     const preview = await (f.vault.connect(f.carol) as Contract).previewLiquidation(f.alice.address, WAD);
@@ -58,9 +64,18 @@ describe("InsuranceFund", () => {
     expect(share > 0n).to.equal(true);
     expect(await f.vault.cash(f.fundAddress)).to.equal(share);
     expect(await f.insuranceFund.vaultCashAssets()).to.equal(share / 10n ** 12n);
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + share / 10n ** 12n);
-    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(USDC(100_000n));
-    expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.be.lessThan(await f.insuranceFund.balanceOf(f.bob.address));
+    // Locked until it has vested.
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + SEED);
+    await f.insuranceFund.checkpoint();
+    const shares: bigint = await f.insuranceFund.balanceOf(f.bob.address);
+    await (f.insuranceFund.connect(f.bob) as Contract).requestRedeem(shares);
+    await networkHelpers.time.increase(Math.max(COOLDOWN, VESTING));
+    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) + SEED + share / 10n ** 12n);
+    // Alice's own USDC nets her debt into the settlement pool, which can then pay the fund's cash.
+    await (f.cash.connect(f.carol) as Contract).settleCash(f.alice.address);
+    expect(await f.insuranceFund.maxWithdraw(f.bob.address)).to.equal(await f.insuranceFund.convertToAssets(shares));
+    expect(await f.insuranceFund.maxRedeem(f.bob.address)).to.equal(shares);
+    await (f.insuranceFund.connect(f.bob) as Contract).redeem(shares, f.bob.address, f.bob.address);
   });
 
   it("covers a shortfall from its vault cash, then its tokens, so the account ends at zero equity", async () => {
@@ -76,9 +91,8 @@ describe("InsuranceFund", () => {
 
     const m = await f.vault.accountMargin(f.alice.address);
     expect(m.equity).to.equal(0n);
-    // The rounding excess of whole token units stays with the fund as vault cash.
     expect(await f.vault.cash(f.fundAddress)).to.equal(tokens * 10n ** 12n - f.shortfall);
-    expect(await f.insuranceFund.totalAssets()).to.equal(USDC(100_000n) - tokens);
+    expect(await f.insuranceFund.totalAssets() >= USDC(100_000n) + SEED - tokens).to.equal(true);
     // The tokens back cash, not a collateral balance: the vault holds more than its recorded balances.
     const totalDeposits: bigint = (await f.vault.collateralConfig(f.tokens.USDC)).totalDeposits;
     expect(await f.tokens.USDC.balanceOf(vaultAddress)).to.equal(vaultUsdcBefore + tokens);
@@ -87,11 +101,11 @@ describe("InsuranceFund", () => {
 
   it("records what it cannot pay as bad debt, with an event, and repays it from later bonus shares", async () => {
     const f = await networkHelpers.loadFixture(poorFund);
-    // 1,000 USDC of tokens, the rest unbacked.
-    const unbacked = f.shortfall - wad(1_000);
+    // 1,001 USDC of tokens (the seed included), the rest unbacked.
+    const unbacked = f.shortfall - wad(1_001);
     await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD))
       .to.emit(f.vault, "BadDebtSettled")
-      .withArgs(f.alice.address, f.shortfall, 0n, USDC(1_000n), unbacked, unbacked);
+      .withArgs(f.alice.address, f.shortfall, 0n, USDC(1_001n), unbacked, unbacked);
     expect((await f.vault.accountMargin(f.alice.address)).equity).to.equal(0n);
     expect(await f.vault.insurance()).to.deep.equal([f.fundAddress, unbacked]);
     expect(await f.insuranceFund.totalAssets()).to.equal(0n);

@@ -8,6 +8,8 @@ describe("MarginVault.deposit", () => {
     const { vault, tokens, alice, bob } = await networkHelpers.loadFixture(deployDefault);
     const amount = await units(tokens.WETH, 3);
     const vaultAddress = await vault.getAddress();
+    // Alice deposits for Bob as his operator (a stranger may only add to a token Bob holds).
+    await (vault.connect(bob) as Contract).setOperator(alice.address, true);
 
     await expect((vault.connect(alice) as Contract).deposit(tokens.WETH, amount, bob.address))
       .to.emit(vault, "Deposit")
@@ -65,14 +67,18 @@ describe("MarginVault.deposit", () => {
       .withArgs(await other.getAddress());
   });
 
-  it("reverts while paused, and works again after unpause", async () => {
-    const { vault, tokens, alice } = await networkHelpers.loadFixture(deployDefault);
+  it("accepts an account's own deposit while paused (adding margin), and a stranger's only when unpaused", async () => {
+    const { vault, tokens, alice, bob } = await networkHelpers.loadFixture(deployDefault);
+    await (vault.connect(alice) as Contract).deposit(tokens.WETH, 1n, alice.address);
     await vault.pause();
-    const v = vault.connect(alice) as Contract;
-    await expect(v.deposit(tokens.WETH, 1n, alice.address)).to.be.revertedWithCustomError(vault, "EnforcedPause");
+    await (vault.connect(alice) as Contract).deposit(tokens.WETH, 1n, alice.address);
+    expect(await vault.collateralBalance(alice.address, tokens.WETH)).to.equal(2n);
+    await expect((vault.connect(bob) as Contract).deposit(tokens.WETH, 1n, alice.address))
+      .to.be.revertedWithCustomError(vault, "DepositNotAllowed")
+      .withArgs(bob.address, alice.address, await tokens.WETH.getAddress());
     await vault.unpause();
-    await v.deposit(tokens.WETH, 1n, alice.address);
-    expect(await vault.collateralBalance(alice.address, tokens.WETH)).to.equal(1n);
+    await (vault.connect(bob) as Contract).deposit(tokens.WETH, 1n, alice.address);
+    expect(await vault.collateralBalance(alice.address, tokens.WETH)).to.equal(3n);
   });
 
   it("lets only the guardian pause", async () => {

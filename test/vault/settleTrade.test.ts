@@ -72,6 +72,8 @@ describe("TradeSettlement.settleTrade", () => {
       const f = await networkHelpers.loadFixture(fundedPair);
       const wallet = (await ethers.deployContract("MockSmartWallet", [f.carol.address])) as unknown as Contract;
       const walletAddress = await wallet.getAddress();
+      // The wallet approves Alice as its operator, who deposits for it.
+      await wallet.execute(await f.vault.getAddress(), f.vault.interface.encodeFunctionData("setOperator", [f.alice.address, true]));
       await (f.vault.connect(f.alice) as Contract).deposit(f.tokens.USDC, await units(f.tokens.USDC, 10_000), walletAddress);
 
       const buy = await makeOrder(walletAddress, MARKET.ETH, wad(1), ETH_PRICE);

@@ -186,6 +186,81 @@ export const eventsAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashPaid",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "token",
@@ -324,6 +399,55 @@ export const eventsAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "DebtorCollateralSold",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "account",
         "type": "address"
       },
@@ -366,6 +490,31 @@ export const eventsAbi = [
       }
     ],
     "name": "ImFactorSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "income",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vesting",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vestEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "IncomeStreamed",
     "type": "event"
   },
   {
@@ -659,6 +808,37 @@ export const eventsAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowStart",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "RedeemRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": false,
         "internalType": "address",
         "name": "sequencerFeed",
@@ -858,6 +1038,27 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       },
@@ -884,6 +1085,27 @@ export const errorsAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -894,6 +1116,22 @@ export const errorsAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -1061,6 +1299,27 @@ export const errorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
@@ -1147,6 +1406,22 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "buyMarket",
         "type": "uint256"
       },
@@ -1184,6 +1459,33 @@ export const errorsAbi = [
       }
     ],
     "name": "MissingVaultRole",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -1398,6 +1700,27 @@ export const errorsAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -1444,6 +1767,43 @@ export const errorsAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -1814,7 +2174,7 @@ export const errorsAbi = [
   }
 ] as const;
 
-/** The vault (MarginVault with its RiskRegistry), with every protocol error. */
+/** The vault (MarginVault with its RiskRegistry, and the CashModule it runs by delegatecall: ICashSettlement, and the events of the setters), with every protocol error. */
 export const marginVaultAbi = [
   {
     "inputs": [],
@@ -1864,41 +2224,9 @@ export const marginVaultAbi = [
         "internalType": "uint256",
         "name": "asset",
         "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "units",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetCapsExceedRange",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
       }
     ],
     "name": "AssetNotListed",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "CollateralAlreadyListed",
     "type": "error"
   },
   {
@@ -1931,6 +2259,27 @@ export const marginVaultAbi = [
       }
     ],
     "name": "DepositCapExceeded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
     "type": "error"
   },
   {
@@ -1973,6 +2322,27 @@ export const marginVaultAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -1983,17 +2353,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "InsufficientMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidContingency",
     "type": "error"
   },
   {
@@ -2020,131 +2379,12 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "internalType": "uint8",
-        "name": "decimals",
-        "type": "uint8"
-      }
-    ],
-    "name": "InvalidFeedDecimals",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "asset",
-        "type": "address"
-      }
-    ],
-    "name": "InvalidFundAsset",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "gracePeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidGracePeriod",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "haircut",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidHaircut",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidHeartbeat",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "imFactor",
         "type": "uint256"
       }
     ],
     "name": "InvalidImFactor",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "bonusRate",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "fundShare",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "dustThreshold",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidLiquidationConfig",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidMaxPrice",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidScan",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint8",
-        "name": "decimals",
-        "type": "uint8"
-      }
-    ],
-    "name": "InvalidTokenDecimals",
     "type": "error"
   },
   {
@@ -2166,6 +2406,22 @@ export const marginVaultAbi = [
       }
     ],
     "name": "LiquidationDidNotImproveHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
     "type": "error"
   },
   {
@@ -2396,11 +2652,16 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "max",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
         "type": "uint256"
       }
     ],
-    "name": "TooManyListings",
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -2481,99 +2742,6 @@ export const marginVaultAbi = [
     "inputs": [],
     "name": "ZeroAmount",
     "type": "error"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "string",
-        "name": "symbol",
-        "type": "string"
-      },
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "feed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "heartbeat",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "maxPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetOracleSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "scan",
-        "type": "uint256"
-      }
-    ],
-    "name": "AssetScanSet",
-    "type": "event"
   },
   {
     "anonymous": false,
@@ -2668,66 +2836,23 @@ export const marginVaultAbi = [
       {
         "indexed": true,
         "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "collateralId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "decimals",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "haircut",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "depositCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "token",
+        "name": "account",
         "type": "address"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "haircut",
+        "name": "units",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "depositCap",
+        "name": "pool",
         "type": "uint256"
       }
     ],
-    "name": "CollateralSet",
+    "name": "CashPaid",
     "type": "event"
   },
   {
@@ -2771,31 +2896,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "CollateralTransferred",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "assetA",
-        "type": "uint256"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "assetB",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "int256",
-        "name": "rho",
-        "type": "int256"
-      }
-    ],
-    "name": "CorrelationSet",
     "type": "event"
   },
   {
@@ -2854,25 +2954,6 @@ export const marginVaultAbi = [
       {
         "indexed": true,
         "internalType": "address",
-        "name": "fund",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "asset",
-        "type": "address"
-      }
-    ],
-    "name": "InsuranceFundSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
         "name": "account",
         "type": "address"
       },
@@ -2914,87 +2995,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "Liquidated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "bonusRate",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "fundShare",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "dustThreshold",
-        "type": "uint256"
-      }
-    ],
-    "name": "LiquidationConfigSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "asset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "openInterestCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "MarketListed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "market",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "openInterestCap",
-        "type": "uint256"
-      }
-    ],
-    "name": "MarketSet",
     "type": "event"
   },
   {
@@ -3145,25 +3145,6 @@ export const marginVaultAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": false,
-        "internalType": "address",
-        "name": "sequencerFeed",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "gracePeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "SequencerFeedSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": true,
         "internalType": "address",
         "name": "buyer",
@@ -3252,6 +3233,10 @@ export const marginVaultAbi = [
     ],
     "name": "Withdraw",
     "type": "event"
+  },
+  {
+    "stateMutability": "nonpayable",
+    "type": "fallback"
   },
   {
     "inputs": [],
@@ -3424,7 +3409,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.AssetConfig",
+        "internalType": "struct IRiskRegistry.AssetConfig",
         "name": "",
         "type": "tuple"
       }
@@ -3518,7 +3503,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.CollateralConfig",
+        "internalType": "struct IRiskRegistry.CollateralConfig",
         "name": "",
         "type": "tuple"
       }
@@ -3786,27 +3771,27 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "string",
-        "name": "symbol",
+        "name": "",
         "type": "string"
       },
       {
         "internalType": "address",
-        "name": "feed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "heartbeat",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "scan",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "maxPrice",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3814,7 +3799,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3825,22 +3810,22 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "token",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "haircut",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "depositCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3848,7 +3833,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "collateralId",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3859,17 +3844,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "k",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "openInterestCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3877,7 +3862,7 @@ export const marginVaultAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "market",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3940,7 +3925,7 @@ export const marginVaultAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct IMarginVault.MarketConfig",
+        "internalType": "struct IRiskRegistry.MarketConfig",
         "name": "",
         "type": "tuple"
       }
@@ -4174,22 +4159,22 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "address",
-        "name": "feed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "heartbeat",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "maxPrice",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4202,12 +4187,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "asset",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "scan",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4220,17 +4205,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "token",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "haircut",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "depositCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4243,17 +4228,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "assetA",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "assetB",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "int256",
-        "name": "rho",
+        "name": "",
         "type": "int256"
       }
     ],
@@ -4266,7 +4251,7 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "imFactor_",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4279,7 +4264,7 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "fund",
+        "name": "",
         "type": "address"
       }
     ],
@@ -4292,17 +4277,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "bonusRate",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "fundShare",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "dustThreshold",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4315,17 +4300,17 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "market",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "k",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "openInterestCap",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4356,12 +4341,12 @@ export const marginVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "sequencerFeed",
+        "name": "",
         "type": "address"
       },
       {
         "internalType": "uint256",
-        "name": "gracePeriod",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -4460,6 +4445,798 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetCapsExceedRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "CollateralAlreadyListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidContingency",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
+    ],
+    "name": "InvalidFeedDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "asset",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidFundAsset",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "gracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidHaircut",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidHeartbeat",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "bonusRate",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fundShare",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidLiquidationConfig",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidMaxPrice",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidScan",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
+    ],
+    "name": "InvalidTokenDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyListings",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "symbol",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "feed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetOracleSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "scan",
+        "type": "uint256"
+      }
+    ],
+    "name": "AssetScanSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "CashSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "collateralId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "decimals",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "depositCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "CollateralListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "depositCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "CollateralSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "assetA",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "assetB",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "rho",
+        "type": "int256"
+      }
+    ],
+    "name": "CorrelationSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "DebtorCollateralSold",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "asset",
+        "type": "address"
+      }
+    ],
+    "name": "InsuranceFundSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bonusRate",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "dustThreshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "market",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "openInterestCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarketListed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "market",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "openInterestCap",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarketSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "sequencerFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "gracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "SequencerFeedSet",
+    "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "debtor",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      }
+    ],
+    "name": "buyDebtorCollateral",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "bought",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cashConfig",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cashPool",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "liquidationResumesAt",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "unpausedAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "setCashConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "settleCash",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "orderHash",
         "type": "bytes32"
@@ -4482,6 +5259,27 @@ export const marginVaultAbi = [
       }
     ],
     "name": "InvalidPriceBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
     "type": "error"
   },
   {
@@ -5434,6 +6232,27 @@ export const tradeSettlementAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       },
@@ -5460,6 +6279,27 @@ export const tradeSettlementAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -5470,6 +6310,22 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -5610,6 +6466,27 @@ export const tradeSettlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
@@ -5659,11 +6536,54 @@ export const tradeSettlementAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "market",
         "type": "uint256"
       }
     ],
     "name": "MarketNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -5783,6 +6703,27 @@ export const tradeSettlementAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -5829,6 +6770,43 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
@@ -6084,6 +7062,27 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -6156,6 +7155,62 @@ export const insuranceFundAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "income",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vesting",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "vestEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "IncomeStreamed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowStart",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "windowEnd",
+        "type": "uint256"
+      }
+    ],
+    "name": "RedeemRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "from",
@@ -6213,6 +7268,45 @@ export const insuranceFundAbi = [
     ],
     "name": "Withdraw",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "COOLDOWN",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REDEEM_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "VESTING_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [
@@ -6295,6 +7389,26 @@ export const insuranceFundAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "checkpoint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "claimCash",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "claimed",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -6327,6 +7441,30 @@ export const insuranceFundAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "cooldowns",
+    "outputs": [
+      {
+        "internalType": "uint192",
+        "name": "shares",
+        "type": "uint192"
+      },
+      {
+        "internalType": "uint64",
+        "name": "start",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -6367,6 +7505,19 @@ export const insuranceFundAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "lockedIncome",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -6584,6 +7735,38 @@ export const insuranceFundAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "redeemableShares",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestRedeem",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -6834,6 +8017,27 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "DepositNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       },
@@ -6860,6 +8064,27 @@ export const insuranceFundAbi = [
       },
       {
         "internalType": "int256",
+        "name": "cash",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
         "name": "equity",
         "type": "int256"
       },
@@ -6870,6 +8095,22 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "liquidationGracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidCashConfig",
     "type": "error"
   },
   {
@@ -7112,6 +8353,22 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LiquidationGracePeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LiquidationPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "buyMarket",
         "type": "uint256"
       },
@@ -7149,6 +8406,33 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "MissingVaultRole",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NoCashDebt",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoSettlementToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "NotSettlementCollateral",
     "type": "error"
   },
   {
@@ -7363,6 +8647,27 @@ export const insuranceFundAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackBefore",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "slackAfter",
+        "type": "int256"
+      }
+    ],
+    "name": "SaleWorsensHealth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SelfLiquidation",
@@ -7409,6 +8714,43 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "SequencerGracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "creditor",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claim",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolNotShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "pool",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementPoolShort",
     "type": "error"
   },
   {
