@@ -31,7 +31,7 @@ export default defineConfig({
   solidity: {
     // One compilation for every build profile: Ignition builds `production`, which Hardhat would otherwise derive
     // from the version alone (no viaIR, no optimizer runs) and compile `isolated` (one job per file). Both change
-    // the bytecode: with viaIR, the same settings in an isolated job gave a MarginVault 1,422 bytes longer than the
+    // the bytecode: with viaIR, the same settings in an isolated job gave a MarginVault 711 bytes longer than the
     // tested one. So production is not isolated either: both profiles hand solc the same standard-JSON input, hence
     // the same bytecode, and Ignition reuses the tested build (`test/deploy/profiles.test.ts` checks the inputs).
     profiles: {

@@ -22,17 +22,20 @@ import type { VaultEvent } from "../keeper/src/store/types.js";
 const WAD = 10n ** 18n;
 const ETH_MARKET = 1;
 
-export async function latencyBench(parameters: { tracked: number; runs: number }) {
-  const { tracked } = parameters;
+/** The spec's deployment (on the test harness) on a new in-process Hardhat network, for the keeper benches. */
+export async function deployBenchVault() {
   const connection = await network.create();
-  const { ethers, ignition } = connection;
   const provider = connection.provider as unknown as EIP1193Provider;
   const spec = { ...parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8"))), harness: true };
-  const deployed = await ignition.deploy(buildPortfolioMarginModule(spec), { displayUi: false });
+  const deployed = await connection.ignition.deploy(buildPortfolioMarginModule(spec), { displayUi: false });
   const vault = deployed.vault as Contract;
-  const usdc = deployed.token_USDC as Contract;
-  const feedEth = deployed.feed_ETH as Contract;
   const vaultAddress = getAddress(await vault.getAddress());
+  return { connection, ethers: connection.ethers, provider, vault, usdc: deployed.token_USDC as Contract, feedEth: deployed.feed_ETH as Contract, vaultAddress };
+}
+
+export async function latencyBench(parameters: { tracked: number; runs: number }) {
+  const { tracked } = parameters;
+  const { connection, ethers, provider, vault, usdc, feedEth, vaultAddress } = await deployBenchVault();
   const [admin, alice] = await ethers.getSigners();
 
   const key: Hex = generatePrivateKey();

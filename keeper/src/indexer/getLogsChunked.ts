@@ -82,7 +82,7 @@ export async function getLogsInRange(parameters: GetLogsInRangeParameters): Prom
   for (let from = parameters.fromBlock; from <= toBlock; ) {
     const to = Math.min(toBlock, from + chunkSize - 1);
     try {
-      logs.push(...(await request(client, address, selectors, from, to)));
+      for (const log of await request(client, address, selectors, from, to)) logs.push(log); // no spread: a range can hold 100k+ logs
       from = to + 1;
     } catch (cause) {
       if (isTooManyResultsError(cause) && to > from) {
@@ -90,7 +90,7 @@ export async function getLogsInRange(parameters: GetLogsInRangeParameters): Prom
         continue;
       }
       if (isTooManyResultsError(cause)) {
-        logs.push(...(await blockLogsBySelector(client, address, selectors, from, cause)));
+        for (const log of await blockLogsBySelector(client, address, selectors, from, cause)) logs.push(log);
         from = to + 1;
         continue;
       }

@@ -50,7 +50,8 @@ describe("keeper config", () => {
       nativeAssetSymbol: "ETH",
       minBalanceEth: 0.05,
     });
-    expect(config.readiness).to.deep.equal({ maxBlockLag: 3, maxStaleSeconds: 120 });
+    expect(config.readiness).to.deep.equal({ maxBlockLag: 3, maxStaleSeconds: 120, maxFailedRounds: 3 });
+    expect(config.liquidation).to.deep.equal({ concurrency: 8, roundBudgetMs: 4000, markExpiryBlocks: 10 });
     expect(config.key).to.deep.equal({ privateKeyEnv: "KEEPER_PRIVATE_KEY" });
   });
 

@@ -123,9 +123,9 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
   return json.result;
 }
 
-/** Starts `hardhat node` or anvil (chain id 31337, the same funded test accounts, automine) on a free port. */
-export async function startNode(kind: NodeClient = "hardhat"): Promise<{ kind: NodeClient; url: string; child: Child; rpc: (method: string, params?: unknown[]) => Promise<any> }> {
-  const port = await freePort();
+/** Starts `hardhat node` or anvil (chain id 31337, the same funded test accounts, automine) on `port` (default: a free one). */
+export async function startNode(kind: NodeClient = "hardhat", port?: number): Promise<{ kind: NodeClient; url: string; child: Child; rpc: (method: string, params?: unknown[]) => Promise<any> }> {
+  port ??= await freePort();
   const args =
     kind === "hardhat"
       ? [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)]
@@ -264,4 +264,113 @@ export async function startFlakyProxy(target: string): Promise<{ url: string; fa
     url,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   });
+}
+
+/** A JSON-RPC request as the proxy sees it. */
+export interface ProxiedRequest {
+  id: unknown;
+  method: string;
+  params?: unknown[];
+}
+
+/**
+ * A loopback JSON-RPC proxy of the project's own, to inject faults between a keeper and its node: `drop` answers
+ * an HTTP 503 for a whole request, `delayMs` holds every request, and `fail` answers a JSON-RPC error for the items
+ * of a (batched) request it picks while the others go through — a failing feed read among good ones.
+ */
+export async function startFaultProxy(target: string) {
+  const state = {
+    drop: (() => false) as () => boolean,
+    delayMs: 0,
+    fail: (() => false) as (request: ProxiedRequest) => boolean,
+    requests: 0,
+    failed: 0,
+  };
+  const forward = async (body: unknown) => {
+    const response = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return response.json() as Promise<unknown>;
+  };
+  const server: Server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    req.on("end", async () => {
+      state.requests++;
+      try {
+        if (state.delayMs > 0) await sleep(state.delayMs);
+        if (state.drop()) {
+          state.failed++;
+          res.writeHead(503, { "content-type": "text/plain" }).end("dropped by the fault proxy");
+          return;
+        }
+        const parsed = JSON.parse(text) as ProxiedRequest | ProxiedRequest[];
+        const items = Array.isArray(parsed) ? parsed : [parsed];
+        const failing = items.filter((item) => state.fail(item));
+        state.failed += failing.length;
+        const passing = items.filter((item) => !failing.includes(item));
+        const answers = passing.length > 0 ? ((await forward(passing)) as { id: unknown }[]) : [];
+        const byId = new Map(answers.map((a) => [JSON.stringify(a.id), a]));
+        const out = items.map((item) =>
+          failing.includes(item) ? { jsonrpc: "2.0", id: item.id, error: { code: -32000, message: "injected by the fault proxy" } } : byId.get(JSON.stringify(item.id)),
+        );
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]));
+      } catch {
+        res.writeHead(502).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    url,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  });
+}
+
+const spec = parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8")));
+
+const NOTIONAL = 23_000;
+
+/**
+ * Opens a long of about 23,000 USD in `symbol`'s market for a new user holding 1.65 x its initial-margin
+ * need (at IM/MM = 1.5), against a well-funded counterparty, then moves the oracle down until it is under
+ * maintenance margin but still solvent. Returns the victim's address.
+ */
+export async function openAndCrash(d: Deployment, counterparty: Wallet, symbol: keyof typeof MARKET, options: { crash?: boolean } = {}) {
+  const assetIndex = spec.assets.findIndex((a) => a.symbol === symbol);
+  const market = spec.markets.findIndex((m) => m.asset === symbol);
+  const m = Number(spec.assets[assetIndex]!.scan + spec.markets[market]!.k) / 1e18;
+  const [, answer] = (await d.feed(symbol).latestRoundData()) as bigint[];
+  const price = answer! * 10n ** 10n;
+  const size = (BigInt(NOTIONAL) * WAD * WAD) / price;
+  const victim = await newUser(d, Math.ceil(1.65 * m * NOTIONAL));
+  await trade(d, victim, counterparty, market, size, price);
+  const drop = (0.65 * m) / (1 - m) + 0.08;
+  /** Submits the oracle move (the caller mines and waits when automine is off). */
+  const crash = async () => d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n) as Promise<{ wait(): Promise<unknown> }>;
+  if (options.crash !== false) {
+    await (await crash()).wait();
+    if (!(await d.vault.isLiquidatable(victim.address))) throw new Error("the victim is not under maintenance margin");
+  }
+  return { victim: victim.address, crash };
+}
+
+
+/**
+ * Registers a suite's chain: a node of `client` started and the protocol deployed before the suite, a funded
+ * counterparty and `keeperCount` funded keeper wallets; everything stopped after it.
+ */
+export function useChain(client: NodeClient, keeperCount = 3) {
+  const chain = { node: null as unknown as Awaited<ReturnType<typeof startNode>>, d: null as unknown as Deployment, counterparty: null as unknown as Wallet, keepers: [] as Wallet[] };
+  before(async () => {
+    chain.node = await startNode(client);
+    chain.d = await deploy(chain.node.url);
+    chain.counterparty = await newUser(chain.d, 1_000_000);
+    for (let i = 0; i < keeperCount; i++) chain.keepers.push(await newUser(chain.d, 100_000));
+  });
+  after(async () => {
+    await chain.node?.child.stop(5_000);
+    await stopAll();
+    await chain.d?.connection.close().catch(() => undefined);
+  });
+  return chain;
 }

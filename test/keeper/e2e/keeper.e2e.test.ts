@@ -1,105 +1,54 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { Wallet, type Contract } from "ethers";
+import type { Contract } from "ethers";
 
-import { DEFAULT_CONFIG_PATH } from "../../../ignition/modules/PortfolioMargin.js";
-import { parseDeploymentConfig } from "../../../ignition/modules/deploymentConfig.js";
 import {
-  deploy,
   liquidations,
-  MARKET,
-  newUser,
+  openAndCrash,
   startFlakyProxy,
   startKeeper,
   NODE_CLIENTS,
-  startNode,
-  stopAll,
-  trade,
+  useChain,
   waitFor,
-  WAD,
-  type Deployment,
 } from "./harness.js";
-
-const spec = parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8")));
-const NOTIONAL = 23_000;
-
-/**
- * Opens a long of about 23,000 USD in `symbol`'s market for a new user holding 1.65 x its initial-margin
- * need (at IM/MM = 1.5), against a well-funded counterparty, then moves the oracle down until it is under
- * maintenance margin but still solvent. Returns the victim's address.
- */
-async function openAndCrash(d: Deployment, counterparty: Wallet, symbol: keyof typeof MARKET, options: { crash?: boolean } = {}) {
-  const assetIndex = spec.assets.findIndex((a) => a.symbol === symbol);
-  const market = spec.markets.findIndex((m) => m.asset === symbol);
-  const m = Number(spec.assets[assetIndex]!.scan + spec.markets[market]!.k) / 1e18;
-  const [, answer] = (await d.feed(symbol).latestRoundData()) as bigint[];
-  const price = answer! * 10n ** 10n;
-  const size = (BigInt(NOTIONAL) * WAD * WAD) / price;
-  const victim = await newUser(d, Math.ceil(1.65 * m * NOTIONAL));
-  await trade(d, victim, counterparty, market, size, price);
-  const drop = (0.65 * m) / (1 - m) + 0.08;
-  /** Submits the oracle move (the caller mines and waits when automine is off). */
-  const crash = async () => d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n) as Promise<{ wait(): Promise<unknown> }>;
-  if (options.crash !== false) {
-    await (await crash()).wait();
-    expect(await d.vault.isLiquidatable(victim.address), "the victim is under maintenance margin").to.equal(true);
-  }
-  return { victim: victim.address, crash };
-}
 
 for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keeper processes)`, function () {
   this.timeout(240_000);
-  let node: Awaited<ReturnType<typeof startNode>>;
-  let d: Deployment;
-  let counterparty: Wallet;
-  const keepers: Wallet[] = [];
+  const chain = useChain(client);
 
-  before(async () => {
-    node = await startNode(client);
-    d = await deploy(node.url);
-    counterparty = await newUser(d, 1_000_000);
-    for (let i = 0; i < 3; i++) keepers.push(await newUser(d, 100_000));
-  });
-
-  after(async () => {
-    await node?.child.stop(5_000);
-    await stopAll();
-    await d?.connection.close().catch(() => undefined);
-  });
-
-  const base = () => ({ rpcUrls: [node.url], vault: d.vaultAddress, startBlock: 0, mode: "run", key: { privateKeyEnv: "KEEPER_PRIVATE_KEY" }, gas: { minBalanceEth: 0.01 } });
+  const base = () => ({ rpcUrls: [chain.node.url], vault: chain.d.vaultAddress, startBlock: 0, mode: "run", key: { privateKeyEnv: "KEEPER_PRIVATE_KEY" }, gas: { minBalanceEth: 0.01 } });
 
   it("liquidates an account after an oracle move, and after a restart misses nothing and repeats nothing", async () => {
-    const env = { KEEPER_PRIVATE_KEY: keepers[0]!.privateKey };
+    const env = { KEEPER_PRIVATE_KEY: chain.keepers[0]!.privateKey };
     let keeper = await startKeeper(`${client}-main`, base(), env);
-    const first = await openAndCrash(d, counterparty, "ETH");
-    await waitFor("the ETH victim liquidated", async () => (await liquidations(d, first.victim)).length === 1);
-    expect(await liquidations(d, first.victim)).to.deep.equal([keepers[0]!.address]);
-    expect(await d.vault.isLiquidatable(first.victim)).to.equal(false);
+    const first = await openAndCrash(chain.d, chain.counterparty, "ETH");
+    await waitFor("the ETH victim liquidated", async () => (await liquidations(chain.d, first.victim)).length === 1);
+    expect(await liquidations(chain.d, first.victim)).to.deep.equal([chain.keepers[0]!.address]);
+    expect(await chain.d.vault.isLiquidatable(first.victim)).to.equal(false);
     await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === 1);
     expect(await keeper.metric("keeper_accounts_tracked")).to.be.greaterThan(4);
     expect(await keeper.metric("keeper_balance_eth")).to.be.greaterThan(9);
     const logs = readFileSync(keeper.log, "utf8");
-    expect(logs).to.not.include(keepers[0]!.privateKey.slice(2));
+    expect(logs).to.not.include(chain.keepers[0]!.privateKey.slice(2));
 
     // Graceful stop, then a liquidation opportunity while the keeper is down.
     expect(await keeper.stop()).to.equal(0);
-    const second = await openAndCrash(d, counterparty, "BTC");
+    const second = await openAndCrash(chain.d, chain.counterparty, "BTC");
     keeper = await startKeeper(`${client}-main`, base(), env, keeper);
-    await waitFor("the BTC victim liquidated", async () => (await liquidations(d, second.victim)).length === 1);
+    await waitFor("the BTC victim liquidated", async () => (await liquidations(chain.d, second.victim)).length === 1);
     await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === 1);
     expect(await keeper.metric("keeper_liquidations_sent_total")).to.equal(1);
-    expect(await liquidations(d, first.victim)).to.have.length(1);
+    expect(await liquidations(chain.d, first.victim)).to.have.length(1);
     expect(await keeper.stop()).to.equal(0);
   });
 
   it("rides out an RPC endpoint that fails, then uses it again once it recovers", async () => {
-    const proxy = await startFlakyProxy(node.url);
+    const proxy = await startFlakyProxy(chain.node.url);
     try {
-      const keeper = await startKeeper(`${client}-flaky`, { ...base(), rpcUrls: [proxy.url, node.url] }, { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
+      const keeper = await startKeeper(`${client}-flaky`, { ...base(), rpcUrls: [proxy.url, chain.node.url] }, { KEEPER_PRIVATE_KEY: chain.keepers[1]!.privateKey });
       proxy.failing = true;
-      const { victim } = await openAndCrash(d, counterparty, "SOL");
-      await waitFor("the SOL victim liquidated", async () => (await liquidations(d, victim)).length === 1);
+      const { victim } = await openAndCrash(chain.d, chain.counterparty, "SOL");
+      await waitFor("the SOL victim liquidated", async () => (await liquidations(chain.d, victim)).length === 1);
       expect(await keeper.metric('keeper_rpc_errors_total{endpoint="0"}')).to.be.greaterThan(0);
       proxy.failing = false;
       const before = proxy.forwarded;
@@ -112,25 +61,25 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   });
 
   it("two keepers race: one liquidates, the other records a lost race", async () => {
-    const one = await startKeeper(`${client}-race-1`, base(), { KEEPER_PRIVATE_KEY: keepers[1]!.privateKey });
-    const two = await startKeeper(`${client}-race-2`, base(), { KEEPER_PRIVATE_KEY: keepers[2]!.privateKey });
+    const one = await startKeeper(`${client}-race-1`, base(), { KEEPER_PRIVATE_KEY: chain.keepers[1]!.privateKey });
+    const two = await startKeeper(`${client}-race-2`, base(), { KEEPER_PRIVATE_KEY: chain.keepers[2]!.privateKey });
     try {
-    const { victim, crash } = await openAndCrash(d, counterparty, "LINK", { crash: false });
+    const { victim, crash } = await openAndCrash(chain.d, chain.counterparty, "LINK", { crash: false });
     // Both see the crash in the same block and send before the next one is mined.
-    await node.rpc("evm_setAutomine", [false]);
+    await chain.node.rpc("evm_setAutomine", [false]);
     try {
       const tx = await crash();
-      await node.rpc("evm_mine");
+      await chain.node.rpc("evm_mine");
       await tx.wait();
       // Each keeper either sends or, if its round came after the other's transaction reached the pool, loses at
       // simulation: wait for both decisions (no fixed timing on a loaded machine).
       const decided = async (k: typeof one) => (await k.metric("keeper_liquidations_sent_total")) + (await k.metric('keeper_liquidations_lost_total{stage="simulation"}'));
       await waitFor("both keepers decided", async () => (await decided(one)) >= 1 && (await decided(two)) >= 1, 120_000);
-      await node.rpc("evm_mine");
+      await chain.node.rpc("evm_mine");
     } finally {
-      await node.rpc("evm_setAutomine", [true]);
+      await chain.node.rpc("evm_setAutomine", [true]);
     }
-    await waitFor("one liquidation", async () => (await liquidations(d, victim)).length === 1);
+    await waitFor("one liquidation", async () => (await liquidations(chain.d, victim)).length === 1);
     const lost = async (k: typeof one) =>
       (await k.metric('keeper_liquidations_lost_total{stage="onchain"}')) + (await k.metric('keeper_liquidations_lost_total{stage="simulation"}')) + (await k.metric('keeper_liquidations_lost_total{stage="dropped"}'));
     await waitFor("the loser counted", async () => (await lost(one)) + (await lost(two)) >= 1, 120_000);
@@ -146,20 +95,20 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   });
 
   it("a dry run decides and simulates, and sends nothing", async () => {
-    const keeper = await startKeeper(`${client}-dry`, { ...base(), mode: "dry-run", key: undefined, liquidator: keepers[0]!.address });
+    const keeper = await startKeeper(`${client}-dry`, { ...base(), mode: "dry-run", key: undefined, liquidator: chain.keepers[0]!.address });
     try {
-    const nonceBefore = await d.ethers.provider.getTransactionCount(keepers[0]!.address);
-    const { victim } = await openAndCrash(d, counterparty, "DOGE");
+    const nonceBefore = await chain.d.ethers.provider.getTransactionCount(chain.keepers[0]!.address);
+    const { victim } = await openAndCrash(chain.d, chain.counterparty, "DOGE");
     await waitFor("the dry-run decision", async () => (await keeper.metric('keeper_liquidations_skipped_total{reason="dry-run"}')) >= 1);
     expect(await keeper.metric("keeper_liquidations_sent_total")).to.equal(0);
-    expect(await liquidations(d, victim)).to.deep.equal([]);
-    expect(await d.vault.isLiquidatable(victim)).to.equal(true);
-    expect(await d.ethers.provider.getTransactionCount(keepers[0]!.address)).to.equal(nonceBefore);
+    expect(await liquidations(chain.d, victim)).to.deep.equal([]);
+    expect(await chain.d.vault.isLiquidatable(victim)).to.equal(true);
+    expect(await chain.d.ethers.provider.getTransactionCount(chain.keepers[0]!.address)).to.equal(nonceBefore);
     expect(readFileSync(keeper.log, "utf8")).to.include("dry run: would liquidate");
     } finally {
       expect(await keeper.stop()).to.equal(0);
     }
-    void (d.vault as Contract);
+    void (chain.d.vault as Contract);
   });
 
   it("liquidates a hedged pair partially, twice, and the account ends healthy", async () => {
