@@ -328,7 +328,7 @@ export async function startFaultProxy(target: string) {
 
 const spec = parseDeploymentConfig(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, "utf8")));
 
-const NOTIONAL = 23_000;
+export const NOTIONAL = 23_000;
 
 /**
  * Opens a long of about 23,000 USD in `symbol`'s market for a new user holding 1.65 x its initial-margin

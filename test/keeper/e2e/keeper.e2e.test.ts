@@ -4,10 +4,15 @@ import type { Contract } from "ethers";
 
 import {
   liquidations,
+  MARKET,
+  newUser,
+  NOTIONAL,
   openAndCrash,
   startFlakyProxy,
   startKeeper,
+  trade,
   NODE_CLIENTS,
+  WAD,
   useChain,
   waitFor,
 } from "./harness.js";
@@ -112,8 +117,9 @@ for (const client of NODE_CLIENTS) describe(`keeper end to end (${client}, keepe
   });
 
   it("liquidates a hedged pair partially, twice, and the account ends healthy", async () => {
+    const { d, counterparty } = chain;
     const liquidator = await newUser(d, 100_000);
-    const keeper = await startKeeper("hedged", base(), { KEEPER_PRIVATE_KEY: liquidator.privateKey });
+    const keeper = await startKeeper(`${client}-hedged`, base(), { KEEPER_PRIVATE_KEY: liquidator.privateKey });
     try {
       const priceOf = async (symbol: string) => ((await d.feed(symbol).latestRoundData()) as bigint[])[1]! * 10n ** 10n;
       const [btc, eth] = [await priceOf("BTC"), await priceOf("ETH")];
