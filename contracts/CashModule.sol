@@ -66,7 +66,7 @@ contract CashModule is VaultStorage, ICashSettlement {
         // bought * decimalsScale * salePrice <= limit * scale * WAD.
         paid = MathLib.ceilDiv(bought * decimalsScale * salePrice, WAD * scale);
 
-        _debitBalance(debtor, id, bought);
+        uint256 debtorBalance = _debitBalance(debtor, id, bought);
         _cashPool += uint128(paid); // Safe cast: paid <= limit <= the debtor's debt in token units < 2^128.
         // Cast: paid * scale <= -cash, inside the engine's range.
         _updateCash(debtor, int256(paid * scale));
@@ -77,6 +77,9 @@ contract CashModule is VaultStorage, ICashSettlement {
             revert ErrorsLib.SaleWorsensHealth(debtor, equityBefore - int256(mmBefore), equityAfter - int256(mmAfter));
         }
 
+        // The balance left the debtor's account for the buyer: the same event as a withdrawal, so that indexers that
+        // follow balances by `Withdraw` (the keeper, the web page) see it.
+        emit EventsLib.Withdraw(debtor, token, msg.sender, bought, debtorBalance);
         emit EventsLib.DebtorCollateralSold(debtor, msg.sender, token, creditor, bought, paid, _cashPool);
 
         IERC20 settlementToken = IERC20(_collaterals[sid].token);
@@ -133,6 +136,9 @@ contract CashModule is VaultStorage, ICashSettlement {
         _cashPool = uint128(pool); // Safe cast: the pool is at most the token's total supply held by the vault.
         // Cast: units * scale <= -cash + scale, inside the engine's range.
         _updateCash(account, int256(units * scale));
+        // The balance left the account for the settlement pool (held by the vault): the same event as a withdrawal,
+        // so that indexers that follow balances by `Withdraw` (the keeper, the web page) see it.
+        emit EventsLib.Withdraw(account, _collaterals[sid].token, address(this), units, balance);
         emit EventsLib.CashSettled(account, units, balance, pool);
     }
 

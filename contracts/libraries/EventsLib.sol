@@ -49,7 +49,9 @@ library EventsLib {
     /// @notice Emitted when tokens are deposited to `account`'s balance (in token units).
     event Deposit(address indexed account, address indexed token, address indexed caller, uint256 amount, uint256 balance);
 
-    /// @notice Emitted when tokens leave `account`'s balance for `receiver` (in token units).
+    /// @notice Emitted when tokens leave `account`'s balance for `receiver` (in token units): a withdrawal, or cash
+    /// settlement taking it (netting: `receiver` is the vault, whose settlement pool keeps the tokens; a debtor-collateral
+    /// sale: `receiver` is the buyer).
     event Withdraw(
         address indexed account, address indexed token, address indexed receiver, uint256 amount, uint256 balance
     );

@@ -225,7 +225,8 @@ describe("client: createPortfolioMarginClient against a hardhat node", function 
       const cap = findCollateral(await alice.pm.getDeployment(), "USDC")!.depositCap;
       await expectRefused(alice.pm.deposit({ token: "USDC", amount: cap + 1n }), "DepositCapExceeded");
     });
-    it("InsufficientBalance", () => expectRefused(alice.pm.withdraw({ token: "USDC", amount: USDC(10_000_000) }), "InsufficientBalance"));
+    // Beyond the balance a USDC withdrawal pays cash; the account's cash is short of the rest.
+    it("InsufficientCash", () => expectRefused(alice.pm.withdraw({ token: "USDC", amount: USDC(10_000_000) }), "InsufficientCash"));
     it("Unauthorized", () => expectRefused(alice.pm.withdraw({ token: "USDC", amount: 1n, account: bob.address }), "Unauthorized"));
     it("ZeroAddress", () => expectRefused(alice.pm.withdraw({ token: "USDC", amount: 1n, receiver: zeroAddress }), "ZeroAddress"));
     it("InsufficientMargin (a trade too large)", async () => {
@@ -290,11 +291,12 @@ describe("client: createPortfolioMarginClient against a hardhat node", function 
         await (await vault.setMarket(MARKET.DOGE, doge.k, doge.openInterestCap)).wait();
       }
     });
-    it("EnforcedPause and TradeAddsRiskWhilePaused", async () => {
+    it("DepositNotAllowed (a third party while paused) and TradeAddsRiskWhilePaused", async () => {
       const vault = env.d.vault as Contract;
       await (await vault.pause()).wait();
       try {
-        await expectRefused(alice.pm.deposit({ token: "USDC", amount: 1n }), "EnforcedPause");
+        // Adding margin to one's own account is allowed while paused; a third party's deposit is not.
+        await expectRefused(alice.pm.deposit({ token: "USDC", amount: 1n, account: bob.address }), "DepositNotAllowed");
         await expectRefused(settle(alice, await order(alice, MARKET.ETH, WAD, ethPrice), await order(bob, MARKET.ETH, -WAD, ethPrice), WAD, ethPrice), "TradeAddsRiskWhilePaused");
       } finally {
         await (await vault.unpause()).wait();

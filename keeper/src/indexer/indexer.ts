@@ -70,8 +70,6 @@ export const RISK_EVENTS = new Set([
   "MarketListed",
   "MarketSet",
   "LiquidationConfigSet",
-  "LiquidationDiscountSet",
-  "CollateralLiquidationDiscountSet",
   "InsuranceFundSet",
 ]);
 

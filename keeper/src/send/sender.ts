@@ -24,6 +24,8 @@ import {
   type PublicClient,
   type Transport,
   type WalletClient,
+  HttpRequestError,
+  TimeoutError,
 } from "viem";
 
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
@@ -103,6 +105,9 @@ export interface Sender {
    */
   onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<void>;
 }
+
+/** How many times signed bytes are broadcast before a transport failure is given up on. */
+const BROADCAST_ATTEMPTS = 3;
 
 const bump = (value: bigint, percent: number): bigint => {
   // Rounds up and adds one wei, so that a replacement is always strictly above the node's +12.5 % rule.
@@ -193,12 +198,29 @@ export function createSender(parameters: CreateSenderParameters): Sender {
       const serialized = await walletClient.signTransaction(request as never);
       const hash = keccak256(serialized);
       beforeBroadcast(hash, request.nonce);
-      await walletClient.sendRawTransaction({ serializedTransaction: serialized });
+      await broadcast(serialized);
       return { hash, nonce: request.nonce };
     } catch (error) {
       // The nonce may be unused: the manager reads it from the chain again next time.
       if (p.nonce === undefined) account.nonceManager?.reset({ address: account.address, chainId: walletClient.chain.id });
       throw error;
+    }
+  }
+
+  /**
+   * Broadcasts signed bytes, again after a transport failure (a dropped or timed-out request): the same bytes are the
+   * same transaction, so a repeat cannot send anything twice, and a node that already has it answers "already known".
+   * Without this, a liquidation whose broadcast was lost would wait for a replacement, i.e. for new blocks.
+   */
+  async function broadcast(serialized: Hex): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await walletClient.sendRawTransaction({ serializedTransaction: serialized });
+        return;
+      } catch (error) {
+        if (attempt > 1 && /already known|known transaction|already imported/i.test(String((error as Error).message))) return;
+        if (attempt >= BROADCAST_ATTEMPTS || !(error instanceof HttpRequestError || error instanceof TimeoutError)) throw error;
+      }
     }
   }
 
