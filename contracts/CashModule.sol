@@ -139,7 +139,7 @@ contract CashModule is VaultStorage, ICashSettlement {
         // The balance left the account for the settlement pool (held by the vault): the same event as a withdrawal,
         // so that indexers that follow balances by `Withdraw` (the keeper, the web page) see it.
         emit EventsLib.Withdraw(account, _collaterals[sid].token, address(this), units, balance);
-        emit EventsLib.CashSettled(account, units, balance, pool);
+        emit EventsLib.CashSettled(account, pool);
     }
 
     /// @dev The most `debtor`'s collateral may raise now (settlement-token units): what the pool lacks for

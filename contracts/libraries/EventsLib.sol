@@ -137,9 +137,9 @@ library EventsLib {
     /// @notice Emitted when the settlement discount or the liquidation grace period changes.
     event CashConfigSet(uint256 settlementDiscount, uint256 liquidationGracePeriod);
 
-    /// @notice Emitted when `units` of `account`'s settlement-token balance (now `balance`) net its negative cash
-    /// into the settlement pool (now `pool`).
-    event CashSettled(address indexed account, uint256 units, uint256 balance, uint256 pool);
+    /// @notice Emitted when `account`'s settlement-token balance nets its negative cash into the settlement pool (now
+    /// `pool`). The units moved and the balance left are in the `Withdraw` event emitted with it (receiver: the vault).
+    event CashSettled(address indexed account, uint256 pool);
 
     /// @notice Emitted when `units` of `account`'s positive cash are paid out of the settlement pool (now `pool`).
     event CashPaid(address indexed account, uint256 units, uint256 pool);

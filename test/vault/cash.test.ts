@@ -64,7 +64,9 @@ describe("Cash settlement", () => {
 
       await expect((f.cash.connect(f.carol) as Contract).settleCash(f.bob.address))
         .to.emit(f.cash, "CashSettled")
-        .withArgs(f.bob.address, USDC(600n), USDC(9_400n), USDC(600n));
+        .withArgs(f.bob.address, USDC(600n))
+        .and.to.emit(f.cash, "Withdraw")
+        .withArgs(f.bob.address, await f.tokens.USDC.getAddress(), await f.vault.getAddress(), USDC(600n), USDC(9_400n));
       expect(await f.vault.cash(f.bob.address)).to.equal(0n);
       expect(await f.vault.collateralBalance(f.bob.address, f.tokens.USDC)).to.equal(USDC(9_400n));
 

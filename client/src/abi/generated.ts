@@ -238,18 +238,6 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "units",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "balance",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
         "name": "pool",
         "type": "uint256"
       }
@@ -4820,18 +4808,6 @@ export const marginVaultAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "units",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "balance",
-        "type": "uint256"
       },
       {
         "indexed": false,
