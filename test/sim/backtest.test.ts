@@ -3,9 +3,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { execFile } from "node:child_process";
 import { XMLParser } from "./xml.js";
+import { writeSyntheticPrices } from "./priceFiles.js";
 
-import { backtest, evaluateDay, pricesAt, randomPortfolios, typicalPortfolios } from "../../sim/backtest.js";
+import { backtest, correlatedPairs, evaluateDay, pricesAt, randomPortfolios, typicalPortfolios } from "../../sim/backtest.js";
+import { PAIRS } from "../../sim/portfolios.js";
 import type { PriceWindow } from "../../sim/prices.js";
 import { createRng } from "../../sim/rng.js";
 import { defaultDeploymentConfig, riskModelOf } from "../../sim/riskModel.js";
@@ -49,6 +53,25 @@ describe("sim/backtest", () => {
     expect([result.total.observations, result.total.covered]).to.deep.equal([12, 10]);
   });
 
+  it("v1.1 scans set MM day by day while ISO_MM stays static; each family names its worst days and its median", () => {
+    const long = { name: "long BTC", family: "directional", collateral: [], positions: [{ asset: "BTC", usd: 100_000 }] };
+    const half = model.riskParams.scan.map((s) => s / 2n);
+    const v11 = backtest(model, synthetic, [long], { scans: synthetic.dates.map(() => half), worstDays: 2 });
+    // MM = (0.06 + 0.005) x 100k; ISO_MM at the static 0.125 x 100k.
+    expect(v11.portfolios[0]!.days[0]).to.deep.include({ mm: 6_500n * WAD, isolated: 12_500n * WAD });
+    expect(v11.families[0]!.medianMmOverIsolated).to.equal(0.52);
+    expect(v11.families[0]!.worstDays.map((d) => [d.date, d.portfolio])).to.deep.equal([
+      ["2021-01-02", "long BTC"],
+      ["2021-01-04", "long BTC"],
+    ]);
+    expect(v11.families[0]!.coverage).to.equal(0.25);
+  });
+
+  it("the correlated pairs of the default model are the local run's pairs", () => {
+    const pairs = correlatedPairs(model, ["BTC", "ETH", "SOL", "LINK", "DOGE"]).map((p) => p.join("/"));
+    expect(pairs.sort()).to.deep.equal(PAIRS.map((p) => p.join("/")).sort());
+  });
+
   it("builds typical portfolios only on the chosen assets, and reproducible random ones", () => {
     const typical = typicalPortfolios(["BTC", "ETH"]);
     expect(typical.map((p) => p.name)).to.deep.equal([
@@ -73,7 +96,7 @@ describe("sim/backtest", () => {
       encoding: "utf8",
     });
     expect(run.status, run.stderr).to.equal(0);
-    expect(run.stdout).to.match(/directional\s+coverage\s+\d+\.\d+%/);
+    expect(run.stdout).to.match(/directional\s+v1 coverage\s+\d+\.\d+%.*\|\s+v1\.1 coverage\s+\d+\.\d+%/);
     const md = readFileSync(path.join(out, "backtest-2022-11-01_2022-11-10.md"), "utf8");
     expect(md).to.match(/^# Margin model backtest, 2022-11-01 \.\. 2022-11-10/);
     expect(md).to.include("| long BTC / short ETH |");
@@ -91,5 +114,31 @@ describe("sim/backtest", () => {
     const run = spawnSync("npm", ["run", "--silent", "backtest", "--", "--from", "2022-11-01", "--to", "2022-11-02", "--assets", "BTC", "--prices", dir, "--out", dir], { encoding: "utf8" });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.include(`${path.join(dir, "BTC-USD_1d.csv")}:3: close "20k" is not a positive number`);
+  });
+
+  it("`npm run backtest` calibrates a new asset on the window's start and reports out-of-sample coverage per family with the worst days; an unlisted asset is refused", async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(path.join(tmpdir(), "backtest-oos-"));
+    writeSyntheticPrices(dir, [{ asset: "AVAX", start: 20, volatility: 0.05 }, { asset: "BNB", start: 300, volatility: 0.035 }], "2021-01-01", 500);
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "sim/backtestCli.ts", "--prices", dir, "--out", dir, "--random", "10", ...args], { encoding: "utf8" }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const [oos, unlisted] = await Promise.all([
+      run(["--assets", "AVAX,BNB", "--from", "2021-01-01", "--calibrate-to", "2022-01-01", "--test-from", "2022-01-02", "--to", "2022-05-15"]),
+      run(["--assets", "AVAX", "--from", "2021-01-01", "--to", "2021-03-01"]),
+    ]);
+    expect(oos.code, oos.stderr).to.equal(0);
+    expect(oos.stdout).to.include("backtest 2022-01-02 .. 2022-05-15, AVAX,BNB (parameters calibrated on 2021-01-01 .. 2022-01-01, tested out of sample)");
+    for (const family of ["hedged", "pairs", "directional", "random"]) {
+      expect(oos.stdout).to.match(new RegExp(`${family}\\s+v1 coverage\\s+\\d+\\.\\d+%.*v1\\.1 coverage`));
+    }
+    expect(oos.stdout).to.match(/directional\s+v1\s+2022-\d\d-\d\d (long|short) (AVAX|BNB) \d+\.\d\d/);
+    const params = JSON.parse(readFileSync(path.join(dir, "calibration-2021-01-01_2022-01-01.json"), "utf8"));
+    expect(params.assets.map((a: { symbol: string }) => a.symbol)).to.deep.equal(["USD", "AVAX", "BNB"]);
+    expect(readFileSync(path.join(dir, "backtest-2022-01-02_2022-05-15.md"), "utf8")).to.include("## Static v1 beside adaptive v1.1");
+    expect(unlisted.code).to.equal(1);
+    expect(unlisted.stderr).to.match(/AVAX is not listed in .*spec-v1\.json \(BTC, ETH, SOL, LINK, DOGE\); calibrate it first: npm run calibrate -- --assets AVAX/);
   });
 });
