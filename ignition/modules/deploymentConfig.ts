@@ -93,6 +93,35 @@ export const deploymentConfigSchema = z.object({
   cash: z
     .object({ settlementDiscount: integer, liquidationGracePeriod: count })
     .default({ settlementDiscount: 0n, liquidationGracePeriod: 0 }),
+  /**
+   * Governance (docs/governance.md). The module always deploys an OpenZeppelin TimelockController with `timelockDelay`
+   * (seconds) and grants it DEFAULT_ADMIN_ROLE and RISK_ADMIN_ROLE (unbounded risk changes, listings, fund, feeds).
+   * `steward` receives RISK_STEWARD_ROLE (bounded steps: at most `maxStep` (WAD) of a parameter's value per update,
+   * a parameter at most once per `minInterval` seconds) and `guardian` GUARDIAN_ROLE (pause, tighten-only steps); each
+   * is an address or `{ "account": i }`, the i-th account of the deploying network. `proposers` may schedule timelock
+   * operations (default: the deployer), `executors` execute them once ready (default: anyone). With `handOver` the
+   * deployer renounces every role it held at the end (production); without it the deployer keeps RISK_ADMIN_ROLE,
+   * GUARDIAN_ROLE and DEFAULT_ADMIN_ROLE as well (local networks, tests).
+   */
+  governance: z
+    .object({
+      timelockDelay: count.refine((v) => v >= 3600, "timelockDelay must be at least 3600 s (1 hour)"),
+      proposers: z.array(address).default([]),
+      executors: z.array(address).default([]),
+      steward: z.union([address, z.object({ account: count })]).nullish(),
+      guardian: z.union([address, z.object({ account: count })]).nullish(),
+      maxStep: integer.refine((v) => v <= 5n * 10n ** 17n, "maxStep must be <= 0.5e18 (50%)"),
+      minInterval: count.refine((v) => v >= 3600 && v <= 30 * 86400, "minInterval must be in [1 hour, 30 days]"),
+      handOver: z.boolean().default(false),
+    })
+    .default({
+      timelockDelay: 2 * 86400,
+      proposers: [],
+      executors: [],
+      maxStep: 10n ** 17n,
+      minInterval: 86400,
+      handOver: false,
+    }),
   /** Deploy the test harness (state setters) instead of the vault. Tests only. */
   harness: z.boolean().default(false),
 });
