@@ -7,6 +7,16 @@ const integer = z
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const count = z.number().int().nonnegative();
 
+/** The governance section's defaults: a 2-day timelock, 10% steps at most once a day, no hand-over (local networks). */
+export const DEFAULT_GOVERNANCE = {
+  timelockDelay: 2 * 86_400,
+  proposers: [] as string[],
+  executors: [] as string[],
+  maxStep: 10n ** 17n,
+  minInterval: 86_400,
+  handOver: false,
+};
+
 /**
  * The deployment config: which risk assets, correlations, collateral tokens and markets the protocol lists.
  * Bounds of the risk values are checked again on-chain; this schema catches shape errors early, naming the
@@ -114,14 +124,7 @@ export const deploymentConfigSchema = z.object({
       minInterval: count.refine((v) => v >= 3600 && v <= 30 * 86400, "minInterval must be in [1 hour, 30 days]"),
       handOver: z.boolean().default(false),
     })
-    .default({
-      timelockDelay: 2 * 86400,
-      proposers: [],
-      executors: [],
-      maxStep: 10n ** 17n,
-      minInterval: 86400,
-      handOver: false,
-    }),
+    .default(DEFAULT_GOVERNANCE),
   /** Deploy the test harness (state setters) instead of the vault. Tests only. */
   harness: z.boolean().default(false),
 });

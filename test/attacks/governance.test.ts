@@ -38,7 +38,7 @@ async function booked() {
 
 /** E - MM of `account` (WAD). */
 async function slack(f: Governed, account: string): Promise<bigint> {
-  const m = await f.vault.accountMargin(account);
+  const m: { equity: bigint; maintenanceMargin: bigint } = await f.vault.accountMargin(account);
   return m.equity - m.maintenanceMargin;
 }
 
