@@ -29,6 +29,8 @@ export default defineConfig({
     hardhatNetworkHelpers,
   ],
   solidity: {
+    // The timelock that holds the vault's admin roles (ignition/modules/PortfolioMargin.ts) is OpenZeppelin's own.
+    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
     // One compilation for every build profile: Ignition builds `production`, which Hardhat would otherwise derive
     // from the version alone (no viaIR, no optimizer runs) and compile `isolated` (one job per file). Both change
     // the bytecode: with viaIR, the same settings in an isolated job gave a MarginVault 711 bytes longer than the

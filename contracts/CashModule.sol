@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {IMarginVault} from "./interfaces/IMarginVault.sol";
 import {ICashSettlement} from "./interfaces/ICashSettlement.sol";
+import {IRiskGovernance} from "./interfaces/IRiskGovernance.sol";
 import {RiskRegistry} from "./RiskRegistry.sol";
 import {VaultStorage} from "./VaultStorage.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
@@ -20,10 +21,10 @@ import {WAD, MAX_SETTLEMENT_DISCOUNT, MAX_LIQUIDATION_GRACE_PERIOD} from "./libr
 /// discount while the pool cannot pay a creditor. Positive cash is paid out by the vault's `withdraw`. See
 /// docs/cash.md.
 /// @dev It also runs RiskRegistry's setters for the vault (which keeps their ABI as stubs that delegate), so that
-/// their code is not in the vault's bytecode.
+/// their code is not in the vault's bytecode, and serves the governance bounds (IRiskGovernance) at the vault's address.
 /// @dev Deployed by the vault's constructor; called directly it only sees its own empty storage. Margins and prices
 /// are read through the vault's own external views (a sale is rare; the margin code stays in the vault only).
-contract CashModule is VaultStorage, ICashSettlement {
+contract CashModule is VaultStorage, ICashSettlement, IRiskGovernance {
     using SafeERC20 for IERC20;
 
     /// @dev The module's own storage is never used; the constructor arguments only satisfy RiskRegistry's checks.
@@ -88,16 +89,48 @@ contract CashModule is VaultStorage, ICashSettlement {
     }
 
     /// @inheritdoc ICashSettlement
-    function setCashConfig(uint256 settlementDiscount, uint256 liquidationGracePeriod)
-        external
-        onlyRole(RISK_ADMIN_ROLE)
-    {
+    /// @dev Bounded (IRiskGovernance); no direction is conservative for every party, so the guardian cannot move them.
+    function setCashConfig(uint256 settlementDiscount, uint256 liquidationGracePeriod) external {
+        Path path = _riskPath();
         if (settlementDiscount > MAX_SETTLEMENT_DISCOUNT || liquidationGracePeriod > MAX_LIQUIDATION_GRACE_PERIOD) {
             revert ErrorsLib.InvalidCashConfig(settlementDiscount, liquidationGracePeriod);
         }
+        uint256 oldDiscount = _settlementDiscount;
+        uint256 oldGrace = _liquidationGracePeriod;
+        _checkRiskChange(path, RiskParam.SettlementDiscount, 0, oldDiscount, settlementDiscount, Tighter.Never);
+        _checkRiskChange(path, RiskParam.LiquidationGracePeriod, 0, oldGrace, liquidationGracePeriod, Tighter.Never);
         _settlementDiscount = uint64(settlementDiscount); // Safe cast: <= 0.05e18.
         _liquidationGracePeriod = uint32(liquidationGracePeriod); // Safe cast: <= 4 hours.
-        emit EventsLib.CashConfigSet(settlementDiscount, liquidationGracePeriod);
+        emit EventsLib.CashConfigSet(oldDiscount, settlementDiscount, oldGrace, liquidationGracePeriod);
+    }
+
+    // ---------------------------------------------------------------- governance bounds
+
+    /// @inheritdoc IRiskGovernance
+    function setRiskSteps(uint256 maxStep, uint256 minInterval) external onlyRole(RISK_ADMIN_ROLE) {
+        _setRiskSteps(maxStep, minInterval);
+    }
+
+    /// @inheritdoc IRiskGovernance
+    function setPriceBand(uint256 bandBps) external {
+        Path path = _riskPath();
+        _checkRiskChange(path, RiskParam.PriceBand, 0, _priceBandBps, bandBps, Tighter.Down);
+        _setPriceBand(bandBps);
+    }
+
+    /// @inheritdoc IRiskGovernance
+    function riskSteps() external view returns (uint256 maxStep, uint256 minInterval) {
+        return (_riskStep, _riskInterval);
+    }
+
+    /// @inheritdoc IRiskGovernance
+    function lastRiskChange(RiskParam param, uint256 id) external view returns (uint256 changedAt) {
+        return _lastRiskChange[_riskKey(param, id)];
+    }
+
+    /// @inheritdoc IRiskGovernance
+    function priceBand() external view returns (uint256) {
+        return _priceBandBps;
     }
 
     // ---------------------------------------------------------------- views

@@ -17,7 +17,7 @@ import {MarginLib} from "./libraries/MarginLib.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {ListingLib} from "./libraries/ListingLib.sol";
-import {MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/ConstantsLib.sol";
+import {BPS, MAX_COLLATERALS, MAX_MARKETS, MAX_PRICE_UNIT} from "./libraries/ConstantsLib.sol";
 
 /// @title MarginVault
 /// @notice Holds multi-token collateral, records positions and cash per account, and computes each account's
@@ -151,6 +151,7 @@ contract MarginVault is VaultStorage, IMarginVault {
         MarginLib.Portfolio memory sellerPortfolio = _load(seller, marketBit, c);
         uint256 buyerIndex = MathLib.popCount(_accounts[buyer].marketMask & (marketBit - 1));
         uint256 sellerIndex = MathLib.popCount(_accounts[seller].marketMask & (marketBit - 1));
+        _checkPriceBand(tradePrice, c.prices[buyerPortfolio.positions[buyerIndex].asset]);
         // Spec §2: the buyer pays mulDown(size, price), the seller receives the same amount.
         int256 amount = MathLib.mulDown(s, tradePrice.toInt256());
 
@@ -409,6 +410,15 @@ contract MarginVault is VaultStorage, IMarginVault {
             revert ErrorsLib.OpenInterestCapExceeded(market, openInterestAfter, config.openInterestCap);
         }
 
+    }
+
+    /// @dev Reverts unless |price - oracle| <= oracle * band / 10,000: every settler trades near the oracle price, so
+    /// that no holder of SETTLER_ROLE can move value between two accounts by an off-market price.
+    function _checkPriceBand(uint256 tradePrice, uint256 oraclePrice) private view {
+        uint256 band = _priceBandBps;
+        uint256 distance = tradePrice > oraclePrice ? tradePrice - oraclePrice : oraclePrice - tradePrice;
+        // Compared as products so that no rounding widens the band.
+        if (distance * BPS > oraclePrice * band) revert ErrorsLib.PriceOutsideBand(tradePrice, oraclePrice, band);
     }
 
     /// @dev Spec §5 for one side of a trade, given its portfolio before the trade, the index of the traded market

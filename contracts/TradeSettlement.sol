@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IMarginVault} from "./interfaces/IMarginVault.sol";
+import {IRiskGovernance} from "./interfaces/IRiskGovernance.sol";
 import {ITradeSettlement} from "./interfaces/ITradeSettlement.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
-import {BPS, MAX_PRICE_BAND_BPS} from "./libraries/ConstantsLib.sol";
 
 /// @title TradeSettlement
 /// @notice Order authentication and bookkeeping for the MarginVault, which it calls through its SETTLER_ROLE
 /// entry `settle`. Kept apart from the vault so that the vault's bytecode stays under the size limit.
-/// @dev Entry points follow one order: validate, update, compute, emit, call the vault.
+/// @dev Entry points follow one order: validate, update, compute, emit, call the vault. The price band is the vault's:
+/// it checks every settler's trades (IRiskGovernance.priceBand).
 contract TradeSettlement is ITradeSettlement, EIP712 {
     bytes32 internal constant ORDER_TYPEHASH = keccak256(
         "Order(address account,uint256 market,int256 size,uint256 limitPrice,uint256 nonce,uint256 expiry)"
     );
-    bytes32 internal constant RISK_ADMIN_ROLE = keccak256("RISK_ADMIN_ROLE");
 
     /// @inheritdoc ITradeSettlement
     address public immutable vault;
@@ -30,15 +29,11 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
     mapping(bytes32 orderHash => bool) public cancelled;
     /// @inheritdoc ITradeSettlement
     mapping(address account => uint256) public minNonce;
-    /// @inheritdoc ITradeSettlement
-    uint256 public priceBand;
 
     /// @param vault_ The vault, which must grant this contract SETTLER_ROLE.
-    /// @param bandBps The initial price band (basis points).
-    constructor(address vault_, uint256 bandBps) EIP712("PortfolioMargin TradeSettlement", "1") {
+    constructor(address vault_) EIP712("PortfolioMargin TradeSettlement", "1") {
         if (vault_ == address(0)) revert ErrorsLib.ZeroAddress();
         vault = vault_;
-        _setPriceBand(bandBps);
     }
 
     /// @inheritdoc ITradeSettlement
@@ -58,7 +53,6 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
         if (sell.size >= 0) revert ErrorsLib.InvalidOrderSide(sellHash, sell.size);
         if (price > buy.limitPrice) revert ErrorsLib.LimitPriceExceeded(buyHash, buy.limitPrice, price);
         if (price < sell.limitPrice) revert ErrorsLib.LimitPriceExceeded(sellHash, sell.limitPrice, price);
-        _checkPriceBand(buy.market, price);
         uint256 buyFilled = _fill(buy, buyHash, buySignature, size);
         uint256 sellFilled = _fill(sell, sellHash, sellSignature, size);
 
@@ -85,11 +79,8 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
     }
 
     /// @inheritdoc ITradeSettlement
-    function setPriceBand(uint256 bandBps) external {
-        if (!IAccessControl(vault).hasRole(RISK_ADMIN_ROLE, msg.sender)) {
-            revert ErrorsLib.MissingVaultRole(msg.sender, RISK_ADMIN_ROLE);
-        }
-        _setPriceBand(bandBps);
+    function priceBand() external view returns (uint256) {
+        return IRiskGovernance(vault).priceBand();
     }
 
     /// @inheritdoc ITradeSettlement
@@ -133,26 +124,9 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
         filled[orderHash] = total;
     }
 
-    /// @dev Reverts unless |price - oracle| <= oracle * band / 10,000.
-    function _checkPriceBand(uint256 market, uint256 price) private view {
-        IMarginVault v = IMarginVault(vault);
-        uint256 oraclePrice = v.price(v.marketConfig(market).asset);
-        uint256 distance = price > oraclePrice ? price - oraclePrice : oraclePrice - price;
-        // Compared as products so that no rounding widens the band.
-        if (distance * BPS > oraclePrice * priceBand) {
-            revert ErrorsLib.PriceOutsideBand(price, oraclePrice, priceBand);
-        }
-    }
-
     function _checkCaller(address account) private view {
         if (msg.sender != account && !IMarginVault(vault).isOperator(account, msg.sender)) {
             revert ErrorsLib.Unauthorized(msg.sender, account);
         }
-    }
-
-    function _setPriceBand(uint256 bandBps) private {
-        if (bandBps == 0 || bandBps > MAX_PRICE_BAND_BPS) revert ErrorsLib.InvalidPriceBand(bandBps);
-        priceBand = bandBps;
-        emit EventsLib.PriceBandSet(bandBps);
     }
 }

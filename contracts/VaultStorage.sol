@@ -102,6 +102,13 @@ abstract contract VaultStorage is RiskRegistry, Pausable, ReentrancyGuardTransie
         _unpausedAt = uint64(block.timestamp); // Safe cast: timestamps fit 64 bits.
     }
 
+    /// @inheritdoc RiskRegistry
+    function _claimableCash(address account) internal view override returns (uint256) {
+        int256 cash = _accounts[account].cash;
+        // Rounds down: whole token units only. Cast: cash > 0 there.
+        return cash > 0 ? uint256(cash) / _settlementScale(_settlementId()) : 0;
+    }
+
     /// @dev 10^(18 - decimals) of the settlement token `sid`: WAD cash per token unit.
     function _settlementScale(uint256 sid) internal view returns (uint256) {
         return 10 ** (18 - _collaterals[sid].decimals);

@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import type { Contract } from "ethers";
 
 import { buildPortfolioMarginModule } from "../ignition/modules/PortfolioMargin.js";
-import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
+import { DEFAULT_GOVERNANCE, type DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
 import {
   accountMargin,
   caseToPortfolio,
@@ -63,6 +63,7 @@ function deploymentFor(file: VectorFile, collateralSlots: Slot[], marketSlots: S
     settlement: { priceBandBps: 500 },
     liquidation: { bonusRate: 0n, fundShare: 0n, dustThreshold: 0n },
     cash: { settlementDiscount: 0n, liquidationGracePeriod: 0 },
+    governance: DEFAULT_GOVERNANCE,
     // 18-decimal mock feeds carry WAD prices as they are; no cap is needed because the harness places balances.
     assets: assets.map((a) => ({ symbol: a.symbol, feed: { mock: { decimals: 18, answer: 1n } }, heartbeat: WEEK, scan: a.scan, maxPrice: UNBOUNDED_PRICE })),
     correlations: [...file.params.rho].map(([key, rho]) => {

@@ -33,6 +33,7 @@ export async function deployDefault() {
   const vault = await withModuleAbi(deployed.vault as Contract);
   const settlement = deployed.settlement as Contract;
   const insuranceFund = deployed.insuranceFund as Contract;
+  const timelock = deployed.timelock as Contract;
   const tokens = {
     USDC: deployed.token_USDC as Contract,
     WBTC: deployed.token_WBTC as Contract,
@@ -59,7 +60,7 @@ export async function deployDefault() {
       await (token.connect(user) as Contract).approve(vaultAddress, ethers.MaxUint256);
     }
   }
-  return { vault, cash, settlement, insuranceFund, tokens, feeds, admin, alice, bob, carol };
+  return { vault, cash, settlement, insuranceFund, timelock, tokens, feeds, admin, alice, bob, carol };
 }
 
 /**

@@ -54,6 +54,25 @@ type Sentence = (a: Args, c: DecodeErrorContext) => string;
 const usd = (wad: bigint): string => `${formatUsd(wad)} USD`;
 const wad = (x: bigint): string => formatUnits(x, 18);
 const pct = (x: bigint): string => `${formatUnits(x * 100n, 18)}%`;
+/** Names of IRiskGovernance.RiskParam, in enum order. */
+export const RISK_PARAMS = [
+  "scan",
+  "correlation",
+  "imFactor",
+  "haircut",
+  "depositCap",
+  "k",
+  "openInterestCap",
+  "bonusRate",
+  "fundShare",
+  "dustThreshold",
+  "maxPrice",
+  "heartbeat",
+  "priceBand",
+  "settlementDiscount",
+  "liquidationGracePeriod",
+] as const;
+const riskParam = (param: number | bigint): string => RISK_PARAMS[Number(param)] ?? `#${param}`;
 const tokenAmount = (c: DecodeErrorContext, token: string, amount: bigint): string => {
   const t = c.token?.(token);
   return t === undefined ? `${amount} units of ${token}` : `${formatUnits(amount, t.decimals)} ${t.symbol}`;
@@ -118,7 +137,12 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   PriceOutsideBand: (a) => `The price ${wad(a.price)} is more than ${Number(a.bandBps) / 100}% away from the oracle price ${wad(a.oraclePrice)}; quote near the oracle price.`,
   InvalidSignature: (a) => `Order ${short(a.orderHash)} is not signed by ${a.account} (nor submitted by it or its operator); sign it with that account's key for this chain and settlement contract.`,
   InvalidPriceBand: (a) => `The price band ${a.bandBps} bps is zero or above the maximum.`,
-  MissingVaultRole: (a) => `${a.caller} lacks the vault role ${a.role} this call needs.`,
+  MaxPriceBelowOraclePrice: (a) => `The maximum price ${wad(a.maxPrice)} of asset ${a.asset} is below its oracle price ${wad(a.oraclePrice)}; it would halt every account holding it. Set a higher one.`,
+  RiskStepExceeded: (a) => `Risk parameter ${riskParam(a.param)} #${a.id} would move from ${a.oldValue} to ${a.newValue}, more than the step allows (${a.maxDelta}); make a smaller change, or go through the timelock.`,
+  RiskChangeTooSoon: (a) => `Risk parameter ${riskParam(a.param)} #${a.id} changed less than the minimum interval ago; the next bounded change is accepted from ${a.nextChangeAt} (unix seconds).`,
+  GuardianCannotLoosen: (a) => `A guardian may only make risk parameters more conservative: ${riskParam(a.param)} #${a.id} from ${a.oldValue} to ${a.newValue} is not.`,
+  InvalidRiskSteps: (a) => `The steward step ${pct(a.maxStep)} or interval ${a.minInterval} s is outside its bounds (step <= 50%, interval 1 hour to 30 days).`,
+  InsuranceFundHoldsCash: (a) => `The insurance fund ${a.fund} still has ${a.units} token units of vault cash; claim them (InsuranceFund.claimCash) before replacing it.`,
   // liquidation
   SelfLiquidation: (a) => `${a.account} cannot liquidate itself.`,
   AccountHealthy: (a) => `${a.account} is healthy (E = ${usd(a.equity)} >= MM = ${usd(a.maintenanceMargin)}); it cannot be liquidated.`,

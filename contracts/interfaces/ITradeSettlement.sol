@@ -48,10 +48,6 @@ interface ITradeSettlement {
     /// @notice Invalidates every order of the caller with a nonce below `minNonce`; it can only increase.
     function invalidateNonces(uint256 minNonce) external;
 
-    /// @notice Sets the price band (basis points of the oracle price, in (0, MAX_PRICE_BAND_BPS]). Only an
-    /// account holding the vault's RISK_ADMIN_ROLE may.
-    function setPriceBand(uint256 bandBps) external;
-
     /// @notice The EIP-712 hash of `order`, the key of its fill and cancellation records.
     function hashOrder(Order calldata order) external view returns (bytes32);
 
@@ -64,7 +60,8 @@ interface ITradeSettlement {
     /// @notice The least nonce of `account`'s orders that is still accepted.
     function minNonce(address account) external view returns (uint256);
 
-    /// @notice The price band, in basis points of the oracle price.
+    /// @notice The vault's price band, in basis points of the oracle price (the vault checks it for every settler;
+    /// its risk configuration sets it: IRiskGovernance.setPriceBand).
     function priceBand() external view returns (uint256);
 
     /// @notice The vault this contract settles on.

@@ -40,3 +40,15 @@ uint256 constant MAX_LIQUIDATION_GRACE_PERIOD = 4 hours;
 /// @dev Bound of the settlement's price band around the oracle price, and the basis-point unit.
 uint256 constant MAX_PRICE_BAND_BPS = 5_000;
 uint256 constant BPS = 10_000;
+
+/// @dev Bounds of the risk-steward path (docs/governance.md): the largest relative step (WAD) a steward or guardian
+/// may move a parameter by in one update, and the bounds of the least interval between two updates of one parameter.
+/// Both are stored in the registry and changed only through the timelock (RISK_ADMIN_ROLE).
+uint256 constant MAX_RISK_STEP = 0.5e18;
+uint256 constant MIN_RISK_INTERVAL = 1 hours;
+uint256 constant MAX_RISK_INTERVAL = 30 days;
+
+/// @dev The registry's values at construction: a 10% step at most once a day, and a 5% price band.
+uint256 constant DEFAULT_RISK_STEP = 0.1e18;
+uint256 constant DEFAULT_RISK_INTERVAL = 1 days;
+uint256 constant DEFAULT_PRICE_BAND_BPS = 500;

@@ -80,6 +80,32 @@ library ErrorsLib {
     /// asset's maximum price, could let an account's exposure leave the exact range (MAX_EXPOSURE).
     error AssetCapsExceedRange(uint256 asset, uint256 units, uint256 maxPrice);
 
+    /// @notice Thrown when a maximum price is below the price the feed answers now (WAD): it would halt every account
+    /// holding the asset (withdrawals and liquidations included).
+    error MaxPriceBelowOraclePrice(uint256 asset, uint256 maxPrice, uint256 oraclePrice);
+
+    // ---------------------------------------------------------------- governance (steward and guardian paths)
+
+    /// @notice Thrown when a steward or guardian change moves parameter `param` of `id` by more than the registry's
+    /// step allows (`maxDelta`: the step times the current value, or times 1e18 for a correlation).
+    error RiskStepExceeded(uint8 param, uint256 id, int256 oldValue, int256 newValue, uint256 maxDelta);
+
+    /// @notice Thrown when a steward or guardian changes parameter `param` of `id` again before `nextChangeAt`, one
+    /// minimum interval after its last change.
+    error RiskChangeTooSoon(uint8 param, uint256 id, uint256 nextChangeAt);
+
+    /// @notice Thrown when a guardian change of parameter `param` of `id` is not more conservative (a guardian may only
+    /// raise scans, haircuts, contingency rates and the IM factor, lower caps and narrow the price band).
+    error GuardianCannotLoosen(uint8 param, uint256 id, int256 oldValue, int256 newValue);
+
+    /// @notice Thrown when the steward path's bounds are outside theirs (step above MAX_RISK_STEP, interval outside
+    /// [MIN_RISK_INTERVAL, MAX_RISK_INTERVAL]).
+    error InvalidRiskSteps(uint256 maxStep, uint256 minInterval);
+
+    /// @notice Thrown when the insurance fund is replaced while the current one still has vault cash it can claim
+    /// (`units` settlement-token units): its holders' cash must leave first (`InsuranceFund.claimCash`).
+    error InsuranceFundHoldsCash(address fund, uint256 units);
+
     // ---------------------------------------------------------------- margin engine
 
     /// @notice Thrown by the margin engine when a weighted sensitivity exceeds MAX_EXPOSURE in absolute value, i.e.
@@ -149,9 +175,6 @@ library ErrorsLib {
 
     /// @notice Thrown when a price band is zero or above MAX_PRICE_BAND_BPS.
     error InvalidPriceBand(uint256 bandBps);
-
-    /// @notice Thrown when the caller lacks the vault role a call needs.
-    error MissingVaultRole(address caller, bytes32 role);
 
     // ---------------------------------------------------------------- liquidation
 

@@ -12,34 +12,48 @@ library EventsLib {
         uint256 indexed asset, string symbol, address feed, uint256 heartbeat, uint256 scan, uint256 maxPrice
     );
 
-    /// @notice Emitted when a risk asset's oracle settings change.
-    event AssetOracleSet(uint256 indexed asset, address feed, uint256 heartbeat, uint256 maxPrice);
+    /// @notice Emitted when a risk asset's oracle settings change, with the old values.
+    event AssetOracleSet(
+        uint256 indexed asset,
+        address oldFeed,
+        address feed,
+        uint256 oldHeartbeat,
+        uint256 heartbeat,
+        uint256 oldMaxPrice,
+        uint256 maxPrice
+    );
 
-    /// @notice Emitted when a risk asset's scan (maintenance shock) changes.
-    event AssetScanSet(uint256 indexed asset, uint256 scan);
+    /// @notice Emitted when a risk asset's scan (maintenance shock) changes from `oldScan`.
+    event AssetScanSet(uint256 indexed asset, uint256 oldScan, uint256 scan);
 
-    /// @notice Emitted when the medium correlation of two assets changes (symmetric: a < b).
-    event CorrelationSet(uint256 indexed assetA, uint256 indexed assetB, int256 rho);
+    /// @notice Emitted when the medium correlation of two assets changes from `oldRho` (symmetric: a < b).
+    event CorrelationSet(uint256 indexed assetA, uint256 indexed assetB, int256 oldRho, int256 rho);
 
-    /// @notice Emitted when the initial margin factor changes.
-    event ImFactorSet(uint256 imFactor);
+    /// @notice Emitted when the initial margin factor changes (from zero at construction).
+    event ImFactorSet(uint256 oldImFactor, uint256 imFactor);
 
-    /// @notice Emitted when the L2 sequencer uptime feed or its grace period changes.
-    event SequencerFeedSet(address sequencerFeed, uint256 gracePeriod);
+    /// @notice Emitted when the L2 sequencer uptime feed or its grace period changes, with the old values.
+    event SequencerFeedSet(
+        address oldSequencerFeed, address sequencerFeed, uint256 oldGracePeriod, uint256 gracePeriod
+    );
 
     /// @notice Emitted when a token is listed as collateral.
     event CollateralListed(
         address indexed token, uint256 indexed collateralId, uint256 asset, uint256 decimals, uint256 haircut, uint256 depositCap
     );
 
-    /// @notice Emitted when a collateral token's haircut or deposit cap changes.
-    event CollateralSet(address indexed token, uint256 haircut, uint256 depositCap);
+    /// @notice Emitted when a collateral token's haircut or deposit cap changes, with the old values.
+    event CollateralSet(
+        address indexed token, uint256 oldHaircut, uint256 haircut, uint256 oldDepositCap, uint256 depositCap
+    );
 
     /// @notice Emitted when a perpetual market is listed.
     event MarketListed(uint256 indexed market, uint256 asset, uint256 k, uint256 openInterestCap);
 
-    /// @notice Emitted when a market's contingency rate or open-interest cap changes.
-    event MarketSet(uint256 indexed market, uint256 k, uint256 openInterestCap);
+    /// @notice Emitted when a market's contingency rate or open-interest cap changes, with the old values.
+    event MarketSet(
+        uint256 indexed market, uint256 oldK, uint256 k, uint256 oldOpenInterestCap, uint256 openInterestCap
+    );
 
     // ---------------------------------------------------------------- accounts
 
@@ -95,16 +109,30 @@ library EventsLib {
     /// @notice Emitted when an account invalidates every order with a nonce below `minNonce`.
     event NoncesInvalidated(address indexed account, uint256 minNonce);
 
-    /// @notice Emitted when the settlement's price band changes.
-    event PriceBandSet(uint256 bandBps);
+    /// @notice Emitted when the vault's price band (basis points around the oracle price) changes.
+    event PriceBandSet(uint256 oldBandBps, uint256 bandBps);
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Emitted when the steward path's bounds change: the largest relative step (WAD) and the least interval
+    /// between two bounded changes of one parameter (seconds).
+    event RiskStepsSet(uint256 oldMaxStep, uint256 maxStep, uint256 oldMinInterval, uint256 minInterval);
 
     // ---------------------------------------------------------------- liquidation and insurance
 
-    /// @notice Emitted when the insurance fund changes; `asset` is its settlement token.
-    event InsuranceFundSet(address indexed fund, address indexed asset);
+    /// @notice Emitted when the insurance fund changes from `oldFund`; `asset` is its settlement token.
+    event InsuranceFundSet(address indexed fund, address indexed asset, address oldFund);
 
-    /// @notice Emitted when the liquidation bonus rate, the fund's share of the bonus or the dust threshold changes.
-    event LiquidationConfigSet(uint256 bonusRate, uint256 fundShare, uint256 dustThreshold);
+    /// @notice Emitted when the liquidation bonus rate, the fund's share of the bonus or the dust threshold changes, with
+    /// the old values.
+    event LiquidationConfigSet(
+        uint256 oldBonusRate,
+        uint256 bonusRate,
+        uint256 oldFundShare,
+        uint256 fundShare,
+        uint256 oldDustThreshold,
+        uint256 dustThreshold
+    );
 
     /// @notice Emitted when `liquidator` liquidates the slice `fraction` (WAD) of `account`: it paid `value` (WAD
     /// USD, at oracle prices) for the slice, which released `mmReleased` of maintenance margin; the account paid
@@ -134,8 +162,13 @@ library EventsLib {
 
     // ---------------------------------------------------------------- cash settlement
 
-    /// @notice Emitted when the settlement discount or the liquidation grace period changes.
-    event CashConfigSet(uint256 settlementDiscount, uint256 liquidationGracePeriod);
+    /// @notice Emitted when the settlement discount or the liquidation grace period changes, with the old values.
+    event CashConfigSet(
+        uint256 oldSettlementDiscount,
+        uint256 settlementDiscount,
+        uint256 oldLiquidationGracePeriod,
+        uint256 liquidationGracePeriod
+    );
 
     /// @notice Emitted when `account`'s settlement-token balance nets its negative cash into the settlement pool (now
     /// `pool`). The units moved and the balance left are in the `Withdraw` event emitted with it (receiver: the vault).

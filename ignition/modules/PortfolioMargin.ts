@@ -11,6 +11,11 @@ const DEAD_ADDRESS = "0x000000000000000000000000000000000000dEaD";
 /** Role ids, as `keccak256("RISK_ADMIN_ROLE")` etc. in RiskRegistry.sol. */
 export const RISK_ADMIN_ROLE = keccakId("RISK_ADMIN_ROLE");
 export const GUARDIAN_ROLE = keccakId("GUARDIAN_ROLE");
+export const RISK_STEWARD_ROLE = keccakId("RISK_STEWARD_ROLE");
+/** AccessControl's DEFAULT_ADMIN_ROLE (bytes32 zero): grants and revokes every other role. */
+export const DEFAULT_ADMIN_ROLE = `0x${"00".repeat(32)}`;
+/** The open executor role holder of a TimelockController: anyone may execute a ready operation. */
+const ANYONE = "0x0000000000000000000000000000000000000000";
 export const SETTLER_ROLE = keccakId("SETTLER_ROLE");
 
 /** The spec's default risk parameters (spec §7), with mock feeds and tokens for local networks. */
@@ -25,10 +30,12 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../parameters/spec-v1.
  *
  * @param config The deployment config (see `deploymentConfig.ts`).
  * @param moduleId The Ignition module id; distinct ids let one network hold several deployments.
- * Then deploys the TradeSettlement (granted SETTLER_ROLE, with the config's price band) and, when the config
- * names its asset, the InsuranceFund, and sets the liquidation parameters.
+ * Then deploys the TradeSettlement (granted SETTLER_ROLE; the vault gets the config's price band) and, when the
+ * config names its asset, the InsuranceFund, and sets the liquidation parameters. Last, governance
+ * (docs/governance.md): a TimelockController that receives DEFAULT_ADMIN_ROLE and RISK_ADMIN_ROLE, the steward and
+ * guardian roles, the steward bounds, and with `governance.handOver` the deployer renouncing all its roles.
  *
- * @returns The module; its results are `vault`, `settlement`, `insuranceFund` (when configured) plus
+ * @returns The module; its results are `vault`, `settlement`, `timelock`, `insuranceFund` (when configured) plus
  * `feed_<SYMBOL>` and `token_<SYMBOL>` for mocks.
  */
 export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = "PortfolioMargin") {
@@ -104,7 +111,7 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
       });
     });
 
-    const settlement = m.contract("TradeSettlement", [vault, config.settlement.priceBandBps], {
+    const settlement = m.contract("TradeSettlement", [vault], {
       id: "settlement",
       after: [last],
     });
@@ -143,6 +150,33 @@ export function buildPortfolioMarginModule(config: DeploymentConfig, moduleId = 
       id: "setCashConfig",
       after: [last],
     });
+    // The vault checks the band for every settler (IRiskGovernance).
+    last = m.call(cash, "setPriceBand", [config.settlement.priceBandBps], { id: "setPriceBand", after: [last] });
+
+    const g = config.governance;
+    last = m.call(cash, "setRiskSteps", [g.maxStep, g.minInterval], { id: "setRiskSteps", after: [last] });
+    const accountOf = (who: string | { account: number }) => (typeof who === "string" ? who : m.getAccount(who.account));
+    const timelock = m.contract(
+      "TimelockController",
+      [g.timelockDelay, g.proposers.length > 0 ? g.proposers : [admin], g.executors.length > 0 ? g.executors : [ANYONE], ANYONE],
+      { id: "timelock", after: [last] },
+    );
+    results.timelock = timelock;
+    last = m.call(vault, "grantRole", [DEFAULT_ADMIN_ROLE, timelock], { id: "grantAdminToTimelock", after: [last] });
+    last = m.call(vault, "grantRole", [RISK_ADMIN_ROLE, timelock], { id: "grantRiskAdminToTimelock", after: [last] });
+    if (g.steward) {
+      last = m.call(vault, "grantRole", [RISK_STEWARD_ROLE, accountOf(g.steward)], { id: "grantSteward", after: [last] });
+    }
+    if (g.guardian) {
+      last = m.call(vault, "grantRole", [GUARDIAN_ROLE, accountOf(g.guardian)], { id: "grantGuardianRole", after: [last] });
+    }
+    if (g.handOver) {
+      // The hand-over (docs/governance.md): the deployer keeps no role; DEFAULT_ADMIN_ROLE goes last, since it is
+      // what could still grant the others back.
+      last = m.call(vault, "renounceRole", [GUARDIAN_ROLE, admin], { id: "renounceGuardian", after: [last] });
+      last = m.call(vault, "renounceRole", [RISK_ADMIN_ROLE, admin], { id: "renounceRiskAdmin", after: [last] });
+      m.call(vault, "renounceRole", [DEFAULT_ADMIN_ROLE, admin], { id: "renounceAdmin", after: [last] });
+    }
 
     return results;
   });

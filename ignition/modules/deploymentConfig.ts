@@ -7,6 +7,16 @@ const integer = z
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const count = z.number().int().nonnegative();
 
+/** The governance section's defaults: a 2-day timelock, 10% steps at most once a day, no hand-over (local networks). */
+export const DEFAULT_GOVERNANCE = {
+  timelockDelay: 2 * 86_400,
+  proposers: [] as string[],
+  executors: [] as string[],
+  maxStep: 10n ** 17n,
+  minInterval: 86_400,
+  handOver: false,
+};
+
 /**
  * The deployment config: which risk assets, correlations, collateral tokens and markets the protocol lists.
  * Bounds of the risk values are checked again on-chain; this schema catches shape errors early, naming the
@@ -93,6 +103,28 @@ export const deploymentConfigSchema = z.object({
   cash: z
     .object({ settlementDiscount: integer, liquidationGracePeriod: count })
     .default({ settlementDiscount: 0n, liquidationGracePeriod: 0 }),
+  /**
+   * Governance (docs/governance.md). The module always deploys an OpenZeppelin TimelockController with `timelockDelay`
+   * (seconds) and grants it DEFAULT_ADMIN_ROLE and RISK_ADMIN_ROLE (unbounded risk changes, listings, fund, feeds).
+   * `steward` receives RISK_STEWARD_ROLE (bounded steps: at most `maxStep` (WAD) of a parameter's value per update,
+   * a parameter at most once per `minInterval` seconds) and `guardian` GUARDIAN_ROLE (pause, tighten-only steps); each
+   * is an address or `{ "account": i }`, the i-th account of the deploying network. `proposers` may schedule timelock
+   * operations (default: the deployer), `executors` execute them once ready (default: anyone). With `handOver` the
+   * deployer renounces every role it held at the end (production); without it the deployer keeps RISK_ADMIN_ROLE,
+   * GUARDIAN_ROLE and DEFAULT_ADMIN_ROLE as well (local networks, tests).
+   */
+  governance: z
+    .object({
+      timelockDelay: count.refine((v) => v >= 3600, "timelockDelay must be at least 3600 s (1 hour)"),
+      proposers: z.array(address).default([]),
+      executors: z.array(address).default([]),
+      steward: z.union([address, z.object({ account: count })]).nullish(),
+      guardian: z.union([address, z.object({ account: count })]).nullish(),
+      maxStep: integer.refine((v) => v <= 5n * 10n ** 17n, "maxStep must be <= 0.5e18 (50%)"),
+      minInterval: count.refine((v) => v >= 3600 && v <= 30 * 86400, "minInterval must be in [1 hour, 30 days]"),
+      handOver: z.boolean().default(false),
+    })
+    .default(DEFAULT_GOVERNANCE),
   /** Deploy the test harness (state setters) instead of the vault. Tests only. */
   harness: z.boolean().default(false),
 });

@@ -127,7 +127,7 @@ describe("InsuranceFund", () => {
     const f = await networkHelpers.loadFixture(richFund);
     await expect(f.vault.setInsuranceFund(ethers.ZeroAddress))
       .to.emit(f.vault, "InsuranceFundSet")
-      .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
+      .withArgs(ethers.ZeroAddress, ethers.ZeroAddress, f.fundAddress);
     await expect((f.vault.connect(f.carol) as Contract).liquidate(f.alice.address, WAD))
       .to.emit(f.vault, "BadDebtSettled")
       .withArgs(f.alice.address, f.shortfall, 0n, 0n, f.shortfall, f.shortfall);

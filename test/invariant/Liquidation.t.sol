@@ -7,6 +7,7 @@ import {TradeSettlement} from "../../contracts/TradeSettlement.sol";
 import {InsuranceFund} from "../../contracts/InsuranceFund.sol";
 import {IMarginVault} from "../../contracts/interfaces/IMarginVault.sol";
 import {ITradeSettlement} from "../../contracts/interfaces/ITradeSettlement.sol";
+import {IRiskGovernance} from "../../contracts/interfaces/IRiskGovernance.sol";
 import {MockAggregator} from "../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
@@ -281,7 +282,8 @@ contract LiquidationInvariantTest is Test {
         vault.listMarket(1, 0.005e18, 5_000e18);
         vault.setLiquidationConfig(0.2e18, 0.5e18, 100e18);
         // A 50% band lets the USDC-only builder lose up to 96% of its notional in one round trip.
-        settlement = new TradeSettlement(address(vault), 5_000);
+        settlement = new TradeSettlement(address(vault));
+        IRiskGovernance(address(vault)).setPriceBand(5_000);
         vault.grantRole(vault.SETTLER_ROLE(), address(settlement));
         fund = new InsuranceFund(usdc, vault);
         vault.setInsuranceFund(address(fund));

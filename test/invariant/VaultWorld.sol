@@ -34,7 +34,7 @@ abstract contract VaultWorld is Test {
         vault.listCollateral(address(weth), 2, 0.02e18, 20_000e18);
         vault.listMarket(2, 0.005e18, 100e18);
         vault.setLiquidationConfig(0.2e18, 0.5e18, 100e18);
-        settlement = new TradeSettlement(address(vault), 500);
+        settlement = new TradeSettlement(address(vault));
         vault.grantRole(vault.SETTLER_ROLE(), address(settlement));
         fund = new InsuranceFund(usdc, vault);
         vault.setInsuranceFund(address(fund));

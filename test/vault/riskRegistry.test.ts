@@ -32,23 +32,30 @@ describe("RiskRegistry", () => {
   });
 
   describe("access control", () => {
-    it("reverts every configuration change from an account without RISK_ADMIN_ROLE", async () => {
+    it("reverts every configuration change from an account without a risk role, naming the least role that may", async () => {
       const { vault, tokens, feeds, alice } = await networkHelpers.loadFixture(deployDefault);
       const v = vault.connect(alice) as Contract;
-      const role = await vault.RISK_ADMIN_ROLE();
-      const calls: (() => Promise<unknown>)[] = [
-        () => v.listAsset("X", feeds.BTC, 3600, wad("0.1"), wad(1)),
-        () => v.setAssetOracle(ASSET.BTC, feeds.BTC, 3600, wad(1)),
-        () => v.setAssetScan(ASSET.BTC, wad("0.1")),
-        () => v.setCorrelation(ASSET.BTC, ASSET.ETH, 0),
-        () => v.setImFactor(wad(2)),
-        () => v.setSequencerFeed(feeds.USD, 3600),
-        () => v.listCollateral(tokens.WETH, ASSET.ETH, 0, 0),
-        () => v.setCollateral(tokens.WETH, 0, 0),
-        () => v.listMarket(ASSET.ETH, 0, 0),
-        () => v.setMarket(MARKET.ETH, 0, 0),
+      // Listings and feeds need RISK_ADMIN_ROLE (the timelock); bounded parameters accept the steward's step.
+      const admin = await vault.RISK_ADMIN_ROLE();
+      const steward = await vault.RISK_STEWARD_ROLE();
+      const calls: [() => Promise<unknown>, string][] = [
+        [() => v.listAsset("X", feeds.BTC, 3600, wad("0.1"), wad(1)), admin],
+        [() => v.setAssetOracle(ASSET.BTC, feeds.BTC, 3600, wad(1)), steward],
+        [() => v.setAssetScan(ASSET.BTC, wad("0.1")), steward],
+        [() => v.setCorrelation(ASSET.BTC, ASSET.ETH, 0), steward],
+        [() => v.setImFactor(wad(2)), steward],
+        [() => v.setSequencerFeed(feeds.USD, 3600), admin],
+        [() => v.listCollateral(tokens.WETH, ASSET.ETH, 0, 0), admin],
+        [() => v.setCollateral(tokens.WETH, 0, 0), steward],
+        [() => v.listMarket(ASSET.ETH, 0, 0), admin],
+        [() => v.setMarket(MARKET.ETH, 0, 0), steward],
+        [() => v.setLiquidationConfig(0, 0, 0), steward],
+        [() => v.setInsuranceFund(ethers.ZeroAddress), admin],
+        [() => v.setPriceBand(100), steward],
+        [() => v.setCashConfig(0, 0), steward],
+        [() => v.setRiskSteps(0, 3600), admin],
       ];
-      for (const call of calls) {
+      for (const [call, role] of calls) {
         await expect(call()).to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount").withArgs(alice.address, role);
       }
     });
@@ -59,7 +66,7 @@ describe("RiskRegistry", () => {
       const { vault } = await networkHelpers.loadFixture(deployDefault);
       await expect(vault.setAssetScan(ASSET.BTC, 0)).to.be.revertedWithCustomError(vault, "InvalidScan").withArgs(0);
       await expect(vault.setAssetScan(ASSET.BTC, WAD + 1n)).to.be.revertedWithCustomError(vault, "InvalidScan").withArgs(WAD + 1n);
-      await expect(vault.setAssetScan(ASSET.BTC, WAD)).to.emit(vault, "AssetScanSet").withArgs(ASSET.BTC, WAD);
+      await expect(vault.setAssetScan(ASSET.BTC, WAD)).to.emit(vault, "AssetScanSet").withArgs(ASSET.BTC, wad("0.12"), WAD);
     });
 
     it("refuses a correlation above 1 in absolute value or of an asset with itself, and stores it symmetrically", async () => {
@@ -71,7 +78,7 @@ describe("RiskRegistry", () => {
       await expect(vault.setCorrelation(ASSET.BTC, ASSET.BTC, 0)).to.be.revertedWithCustomError(vault, "InvalidCorrelation");
       await expect(vault.setCorrelation(ASSET.ETH, ASSET.BTC, -WAD))
         .to.emit(vault, "CorrelationSet")
-        .withArgs(ASSET.BTC, ASSET.ETH, -WAD);
+        .withArgs(ASSET.BTC, ASSET.ETH, wad("0.8"), -WAD);
       expect(await vault.correlation(ASSET.BTC, ASSET.ETH)).to.equal(-WAD);
       expect(await vault.correlation(ASSET.ETH, ASSET.BTC)).to.equal(-WAD);
     });
@@ -80,7 +87,7 @@ describe("RiskRegistry", () => {
       const { vault } = await networkHelpers.loadFixture(deployDefault);
       await expect(vault.setImFactor(WAD - 1n)).to.be.revertedWithCustomError(vault, "InvalidImFactor").withArgs(WAD - 1n);
       await expect(vault.setImFactor(10n * WAD + 1n)).to.be.revertedWithCustomError(vault, "InvalidImFactor");
-      await expect(vault.setImFactor(WAD)).to.emit(vault, "ImFactorSet").withArgs(WAD);
+      await expect(vault.setImFactor(WAD)).to.emit(vault, "ImFactorSet").withArgs(wad("1.5"), WAD);
     });
 
     it("refuses a haircut or contingency rate above 1", async () => {
@@ -147,23 +154,31 @@ describe("RiskRegistry", () => {
   });
 
   describe("events", () => {
-    it("emits one event per change, with the values set", async () => {
+    it("emits one event per change, with the old and new values", async () => {
       const { vault, tokens, feeds } = await networkHelpers.loadFixture(deployDefault);
       const feed = await feeds.SOL.getAddress();
       await expect(vault.listAsset("XRP", feed, 600, wad("0.3"), wad(100)))
         .to.emit(vault, "AssetListed")
         .withArgs(6, "XRP", feed, 600, wad("0.3"), wad(100));
-      await expect(vault.setAssetOracle(6, feed, 900, wad(50))).to.emit(vault, "AssetOracleSet").withArgs(6, feed, 900, wad(50));
+      await expect(vault.setAssetOracle(6, feed, 900, wad(150)))
+        .to.emit(vault, "AssetOracleSet")
+        .withArgs(6, feed, feed, 600, 900, wad(100), wad(150));
       await expect(vault.listMarket(6, wad("0.02"), wad(1000)))
         .to.emit(vault, "MarketListed")
         .withArgs(5, 6, wad("0.02"), wad(1000));
-      await expect(vault.setMarket(5, wad("0.03"), wad(10))).to.emit(vault, "MarketSet").withArgs(5, wad("0.03"), wad(10));
+      await expect(vault.setMarket(5, wad("0.03"), wad(10))).to.emit(vault, "MarketSet").withArgs(5, wad("0.02"), wad("0.03"), wad(1000), wad(10));
       const token: Contract = await ethers.deployContract("MockERC20", ["Ripple", "XRP", 6]);
       await expect(vault.listCollateral(token, 6, wad("0.1"), 10n ** 9n))
         .to.emit(vault, "CollateralListed")
         .withArgs(await token.getAddress(), 6, 6, 6, wad("0.1"), 10n ** 9n);
-      await expect(vault.setCollateral(tokens.USDC, 0, 5n)).to.emit(vault, "CollateralSet").withArgs(await tokens.USDC.getAddress(), 0, 5n);
-      await expect(vault.setSequencerFeed(feed, 3600)).to.emit(vault, "SequencerFeedSet").withArgs(feed, 3600);
+      await expect(vault.setCollateral(tokens.USDC, 0, 5n))
+        .to.emit(vault, "CollateralSet")
+        .withArgs(await tokens.USDC.getAddress(), 0, 0, 10n ** 15n, 5n);
+      await expect(vault.setSequencerFeed(feed, 3600)).to.emit(vault, "SequencerFeedSet").withArgs(ethers.ZeroAddress, feed, 0, 3600);
+      await expect(vault.setLiquidationConfig(wad("0.1"), wad("0.2"), wad(50)))
+        .to.emit(vault, "LiquidationConfigSet")
+        .withArgs(wad("0.2"), wad("0.1"), wad("0.5"), wad("0.2"), wad(100), wad(50));
+      await expect(vault.setCashConfig(wad("0.02"), 600)).to.emit(vault, "CashConfigSet").withArgs(wad("0.01"), wad("0.02"), 3600, 600);
       await expect(vault.setSequencerFeed(feed, 86401)).to.be.revertedWithCustomError(vault, "InvalidGracePeriod");
     });
   });

@@ -212,8 +212,9 @@ describe("TradeSettlement.settleTrade", () => {
       const high = await signedTrade(f, wad(1), wad(3_000));
       high.sell = await makeOrder(f.bob.address, MARKET.ETH, wad(-1), wad(2_000));
       high.sellSig = await signOrder(f.settlement, f.bob, high.sell);
+      // The vault checks the band (for every settler); its error reaches the caller unchanged.
       await expect(settler.settleTrade(high.buy, high.buySig, high.sell, high.sellSig, wad(1), wad(2_415) + 1n))
-        .to.be.revertedWithCustomError(f.settlement, "PriceOutsideBand")
+        .to.be.revertedWithCustomError(f.vault, "PriceOutsideBand")
         .withArgs(wad(2_415) + 1n, ETH_PRICE, 500n);
       await settler.settleTrade(high.buy, high.buySig, high.sell, high.sellSig, wad(0.5), wad(2_415));
 
@@ -222,21 +223,19 @@ describe("TradeSettlement.settleTrade", () => {
       low.sellSig = await signOrder(f.settlement, f.bob, low.sell);
       await expect(
         settler.settleTrade(low.buy, low.buySig, low.sell, low.sellSig, wad(1), wad(2_185) - 1n),
-      ).to.be.revertedWithCustomError(f.settlement, "PriceOutsideBand");
+      ).to.be.revertedWithCustomError(f.vault, "PriceOutsideBand");
       await settler.settleTrade(low.buy, low.buySig, low.sell, low.sellSig, wad(0.5), wad(2_185));
     });
 
-    it("lets only the vault's risk admin set the band, within its bounds", async () => {
+    it("reads the vault's band, which only the vault's risk roles set, within its bounds", async () => {
       const f = await networkHelpers.loadFixture(fundedPair);
-      await expect(f.settlement.setPriceBand(100n)).to.emit(f.settlement, "PriceBandSet").withArgs(100n);
+      await expect(f.vault.setPriceBand(100n)).to.emit(f.vault, "PriceBandSet").withArgs(500n, 100n);
       expect(await f.settlement.priceBand()).to.equal(100n);
-      await expect((f.settlement.connect(f.alice) as Contract).setPriceBand(100n))
-        .to.be.revertedWithCustomError(f.settlement, "MissingVaultRole")
-        .withArgs(f.alice.address, ethers.id("RISK_ADMIN_ROLE"));
-      await expect(f.settlement.setPriceBand(0n)).to.be.revertedWithCustomError(f.settlement, "InvalidPriceBand").withArgs(0n);
-      await expect(f.settlement.setPriceBand(5_001n))
-        .to.be.revertedWithCustomError(f.settlement, "InvalidPriceBand")
-        .withArgs(5_001n);
+      await expect((f.vault.connect(f.alice) as Contract).setPriceBand(100n))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(f.alice.address, ethers.id("RISK_STEWARD_ROLE"));
+      await expect(f.vault.setPriceBand(0n)).to.be.revertedWithCustomError(f.vault, "InvalidPriceBand").withArgs(0n);
+      await expect(f.vault.setPriceBand(5_001n)).to.be.revertedWithCustomError(f.vault, "InvalidPriceBand").withArgs(5_001n);
     });
   });
 
@@ -274,7 +273,7 @@ describe("TradeSettlement.settleTrade", () => {
       const f = await networkHelpers.loadFixture(fundedPair);
       await f.vault.harnessSetPosition(f.alice.address, MARKET.ETH, wad(10));
       await f.vault.harnessSetCash(f.alice.address, wad(-28_300));
-      await f.settlement.setPriceBand(5_000n);
+      await f.vault.setPriceBand(5_000n);
       // Selling 1 ETH 30% under the oracle loses 690 of equity for ~360 less MM.
       const price = wad(1_610);
       const sell = await makeOrder(f.alice.address, MARKET.ETH, wad(-1), price);

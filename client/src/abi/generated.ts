@@ -57,13 +57,31 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "address",
+        "name": "oldFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
         "name": "feed",
         "type": "address"
       },
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldHeartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMaxPrice",
         "type": "uint256"
       },
       {
@@ -83,6 +101,12 @@ export const eventsAbi = [
         "indexed": true,
         "internalType": "uint256",
         "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldScan",
         "type": "uint256"
       },
       {
@@ -188,7 +212,19 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldSettlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldLiquidationGracePeriod",
         "type": "uint256"
       },
       {
@@ -300,7 +336,19 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldHaircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldDepositCap",
         "type": "uint256"
       },
       {
@@ -370,6 +418,12 @@ export const eventsAbi = [
         "internalType": "uint256",
         "name": "assetB",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "oldRho",
+        "type": "int256"
       },
       {
         "indexed": false,
@@ -473,6 +527,12 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldImFactor",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "imFactor",
         "type": "uint256"
       }
@@ -518,6 +578,12 @@ export const eventsAbi = [
         "indexed": true,
         "internalType": "address",
         "name": "asset",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "oldFund",
         "type": "address"
       }
     ],
@@ -579,13 +645,31 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldBonusRate",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "bonusRate",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldFundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "fundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldDustThreshold",
         "type": "uint256"
       },
       {
@@ -641,7 +725,19 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldK",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldOpenInterestCap",
         "type": "uint256"
       },
       {
@@ -785,6 +881,12 @@ export const eventsAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldBandBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "bandBps",
         "type": "uint256"
       }
@@ -828,9 +930,52 @@ export const eventsAbi = [
     "inputs": [
       {
         "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMaxStep",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMinInterval",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepsSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "oldSequencerFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
         "internalType": "address",
         "name": "sequencerFeed",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldGracePeriod",
+        "type": "uint256"
       },
       {
         "indexed": false,
@@ -1046,6 +1191,32 @@ export const errorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      }
+    ],
+    "name": "GuardianCannotLoosen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -1104,6 +1275,22 @@ export const errorsAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsuranceFundHoldsCash",
     "type": "error"
   },
   {
@@ -1309,6 +1496,22 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRiskSteps",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
       }
@@ -1436,17 +1639,22 @@ export const errorsAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
       },
       {
-        "internalType": "bytes32",
-        "name": "role",
-        "type": "bytes32"
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
       }
     ],
-    "name": "MissingVaultRole",
+    "name": "MaxPriceBelowOraclePrice",
     "type": "error"
   },
   {
@@ -1680,6 +1888,58 @@ export const errorsAbi = [
       }
     ],
     "name": "PriceOutsideBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nextChangeAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskChangeTooSoon",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxDelta",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepExceeded",
     "type": "error"
   },
   {
@@ -2378,6 +2638,33 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidPriceBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRiskSteps",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -2521,6 +2808,27 @@ export const marginVaultAbi = [
       }
     ],
     "name": "OracleRoundIncomplete",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "PriceOutsideBand",
     "type": "error"
   },
   {
@@ -2929,6 +3237,12 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldImFactor",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "imFactor",
         "type": "uint256"
       }
@@ -3052,6 +3366,56 @@ export const marginVaultAbi = [
       }
     ],
     "name": "PositionChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldBandBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "PriceBandSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMaxStep",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMinInterval",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepsSet",
     "type": "event"
   },
   {
@@ -3255,6 +3619,19 @@ export const marginVaultAbi = [
   {
     "inputs": [],
     "name": "RISK_ADMIN_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "RISK_STEWARD_ROLE",
     "outputs": [
       {
         "internalType": "bytes32",
@@ -4465,6 +4842,48 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      }
+    ],
+    "name": "GuardianCannotLoosen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsuranceFundHoldsCash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "settlementDiscount",
         "type": "uint256"
@@ -4611,6 +5030,27 @@ export const marginVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxPriceBelowOraclePrice",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -4633,6 +5073,58 @@ export const marginVaultAbi = [
       }
     ],
     "name": "NotSettlementCollateral",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nextChangeAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskChangeTooSoon",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxDelta",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepExceeded",
     "type": "error"
   },
   {
@@ -4743,13 +5235,31 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "address",
+        "name": "oldFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
         "name": "feed",
         "type": "address"
       },
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldHeartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "heartbeat",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMaxPrice",
         "type": "uint256"
       },
       {
@@ -4774,6 +5284,12 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldScan",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
       }
@@ -4787,7 +5303,19 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldSettlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "settlementDiscount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldLiquidationGracePeriod",
         "type": "uint256"
       },
       {
@@ -4874,7 +5402,19 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldHaircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "haircut",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldDepositCap",
         "type": "uint256"
       },
       {
@@ -4901,6 +5441,12 @@ export const marginVaultAbi = [
         "internalType": "uint256",
         "name": "assetB",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "oldRho",
+        "type": "int256"
       },
       {
         "indexed": false,
@@ -4975,6 +5521,12 @@ export const marginVaultAbi = [
         "internalType": "address",
         "name": "asset",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "oldFund",
+        "type": "address"
       }
     ],
     "name": "InsuranceFundSet",
@@ -4986,13 +5538,31 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldBonusRate",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "bonusRate",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldFundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "fundShare",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldDustThreshold",
         "type": "uint256"
       },
       {
@@ -5048,7 +5618,19 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "oldK",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "k",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldOpenInterestCap",
         "type": "uint256"
       },
       {
@@ -5067,8 +5649,20 @@ export const marginVaultAbi = [
       {
         "indexed": false,
         "internalType": "address",
+        "name": "oldSequencerFeed",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
         "name": "sequencerFeed",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldGracePeriod",
+        "type": "uint256"
       },
       {
         "indexed": false,
@@ -5156,6 +5750,30 @@ export const marginVaultAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "enum IRiskGovernance.RiskParam",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "lastRiskChange",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "changedAt",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "liquidationResumesAt",
     "outputs": [
@@ -5167,6 +5785,37 @@ export const marginVaultAbi = [
       {
         "internalType": "uint256",
         "name": "resumesAt",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "priceBand",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "riskSteps",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
         "type": "uint256"
       }
     ],
@@ -5187,6 +5836,37 @@ export const marginVaultAbi = [
       }
     ],
     "name": "setCashConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "setPriceBand",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "setRiskSteps",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5224,17 +5904,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "InvalidOrderSide",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidPriceBand",
     "type": "error"
   },
   {
@@ -5309,22 +5978,6 @@ export const marginVaultAbi = [
       }
     ],
     "name": "MarketMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "role",
-        "type": "bytes32"
-      }
-    ],
-    "name": "MissingVaultRole",
     "type": "error"
   },
   {
@@ -5411,27 +6064,6 @@ export const marginVaultAbi = [
     ],
     "name": "OrderOverfilled",
     "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "price",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "oraclePrice",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "PriceOutsideBand",
-    "type": "error"
   }
 ] as const;
 
@@ -5451,17 +6083,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "InvalidOrderSide",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "InvalidPriceBand",
     "type": "error"
   },
   {
@@ -5520,22 +6141,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "MarketMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "role",
-        "type": "bytes32"
-      }
-    ],
-    "name": "MissingVaultRole",
     "type": "error"
   },
   {
@@ -5610,27 +6215,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "OrderOverfilled",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "price",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "oraclePrice",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "PriceOutsideBand",
     "type": "error"
   },
   {
@@ -5743,19 +6327,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "OrderFilled",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "PriceBandSet",
     "type": "event"
   },
   {
@@ -5978,19 +6549,6 @@ export const tradeSettlementAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "bandBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "setPriceBand",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -6228,6 +6786,32 @@ export const tradeSettlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      }
+    ],
+    "name": "GuardianCannotLoosen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -6286,6 +6870,22 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsuranceFundHoldsCash",
     "type": "error"
   },
   {
@@ -6442,6 +7042,17 @@ export const tradeSettlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidPriceBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "owner",
         "type": "address"
@@ -6458,6 +7069,22 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "InvalidRedeemRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRiskSteps",
     "type": "error"
   },
   {
@@ -6533,6 +7160,27 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "MarketNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxPriceBelowOraclePrice",
     "type": "error"
   },
   {
@@ -6671,6 +7319,79 @@ export const tradeSettlementAbi = [
       }
     ],
     "name": "OracleRoundIncomplete",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bandBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "PriceOutsideBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nextChangeAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskChangeTooSoon",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxDelta",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepExceeded",
     "type": "error"
   },
   {
@@ -8013,6 +8734,32 @@ export const insuranceFundAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      }
+    ],
+    "name": "GuardianCannotLoosen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -8071,6 +8818,22 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "InsufficientMargin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "fund",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "units",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsuranceFundHoldsCash",
     "type": "error"
   },
   {
@@ -8244,6 +9007,22 @@ export const insuranceFundAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "maxStep",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minInterval",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidRiskSteps",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "scan",
         "type": "uint256"
       }
@@ -8371,17 +9150,22 @@ export const insuranceFundAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
+        "internalType": "uint256",
+        "name": "asset",
+        "type": "uint256"
       },
       {
-        "internalType": "bytes32",
-        "name": "role",
-        "type": "bytes32"
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "oraclePrice",
+        "type": "uint256"
       }
     ],
-    "name": "MissingVaultRole",
+    "name": "MaxPriceBelowOraclePrice",
     "type": "error"
   },
   {
@@ -8615,6 +9399,58 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "PriceOutsideBand",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nextChangeAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskChangeTooSoon",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "param",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "oldValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "newValue",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxDelta",
+        "type": "uint256"
+      }
+    ],
+    "name": "RiskStepExceeded",
     "type": "error"
   },
   {
