@@ -47,8 +47,8 @@ const program = new Command()
   .option("--prices <dir>", "directory of <ASSET>-USD_1d.csv files", "data/prices")
   .option("--random <n>", "random portfolios", wholeNumber, 200)
   .option("--seed <n>", "random seed", wholeNumber, 1)
-  .option("--max-step <fraction>", "v1.1: the steward path's largest relative step per update", fraction, ADAPTIVE_DEFAULTS.maxStep)
-  .option("--min-interval <seconds>", "v1.1: the steward path's least interval between two updates of a scan", wholeNumber, ADAPTIVE_DEFAULTS.minInterval)
+  .option("--max-step <fraction>", "v1.1: the steward path's largest relative step per update (default: --params' governance.maxStep)", fraction)
+  .option("--min-interval <seconds>", "v1.1: the least interval between two updates of a scan (default: --params' governance.minInterval)", wholeNumber)
   .option("--out <dir>", "report directory", "reports")
   .showHelpAfterError();
 
@@ -62,8 +62,8 @@ interface Options {
   prices: string;
   random: number;
   seed: number;
-  maxStep: bigint;
-  minInterval: number;
+  maxStep?: bigint;
+  minInterval?: number;
   out: string;
 }
 
@@ -117,7 +117,11 @@ function main(): void {
     dates: full.dates.slice(start),
     closes: Object.fromEntries(Object.entries(full.closes).map(([a, c]) => [a, c.slice(start)])),
   };
-  const adaptive: AdaptiveScanParameters = { ...ADAPTIVE_DEFAULTS, maxStep: options.maxStep, minInterval: options.minInterval };
+  const adaptive: AdaptiveScanParameters = {
+    ...ADAPTIVE_DEFAULTS,
+    maxStep: options.maxStep ?? config.governance.maxStep,
+    minInterval: options.minInterval ?? config.governance.minInterval,
+  };
   const schedule = adaptiveSchedule(model.assets, model.riskParams.scan, full, start, adaptive);
 
   const portfolios = [...typicalPortfolios(assets, correlatedPairs(model, assets)), ...randomPortfolios(assets, options.random, createRng(options.seed))];

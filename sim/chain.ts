@@ -91,7 +91,8 @@ export function accountWallet(index: number): Wallet {
   return new Wallet(keccakId(`portfolio-margin local demo account ${index}`));
 }
 
-const GAS = { settle: 2_500_000n, deposit: 400_000n, feed: 100_000n } as const;
+// feed: a MockAggregator round also stores its history (two new slots) for `getRoundData`.
+const GAS = { settle: 2_500_000n, deposit: 400_000n, feed: 150_000n } as const;
 
 /** Sends a transaction and fails with `what` when it reverts. */
 async function send(what: string, tx: Promise<{ wait(): Promise<unknown> }>): Promise<void> {

@@ -77,6 +77,11 @@ export interface ReplayParameters {
   /** The keeper's metrics URL and how long to wait for it to process each block, in ms (fixed pacing without it). */
   keeperMetricsUrl: string | null;
   keeperTimeoutMs: number;
+  /**
+   * Called after the block of each daily close (day index, 0-based) once the keeper has had its turn: the adaptive
+   * run's risk steward updates the scans there.
+   */
+  onClose?: (day: number) => Promise<void>;
   /** Extra blocks after the last close while accounts are still under MM. */
   maxDrainBlocks: number;
   accounts: readonly TrackedAccount[];
@@ -192,6 +197,7 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
     const under = [...underSince.keys()].filter((k) => typeOf.get(k) !== undefined).length;
     parameters.onStep?.(s + 1, steps, `${day} under MM ${under}, liquidations ${record.liquidations.length}${keeperNote()}`);
     await pace(number);
+    if (s % stepsPerDay === 0) await parameters.onClose?.(s / stepsPerDay);
   }
   // Give the keeper the blocks it still needs at the last prices (feeds refreshed each block).
   const last = window.dates[window.dates.length - 1]!;

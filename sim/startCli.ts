@@ -35,6 +35,7 @@ import { reportMarkdown, reportSvg, summarize, usd, type AccountOutcome, type Ma
 import { createRng } from "./rng.js";
 import { defaultDeploymentConfig, marginOf, riskModelOf } from "./riskModel.js";
 import { keepRunning, TRADER_ACCOUNT_INDEX, type KeptRunning } from "./keepRunning.js";
+import { adaptiveDeploymentConfig, createLocalSteward, STEWARD_ACCOUNT_INDEX, stewardSummary } from "./steward.js";
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -57,6 +58,7 @@ interface Options {
   drainBlocks: number;
   out: string;
   keepRunning?: boolean;
+  adaptive?: boolean;
 }
 
 const program = new Command()
@@ -77,6 +79,7 @@ const program = new Command()
   .option("--drain-blocks <n>", "extra blocks at the last close while accounts are under MM", wholeNumber(0), 40)
   .option("--out <dir>", "report directory", "reports")
   .option("--keep-running", "after the report, keep the node, an RFQ maker and fresh feeds up for `npm run pm` (Ctrl-C stops)")
+  .option("--adaptive", "adaptive scans (v1.1): after each close a risk steward moves the scans through the registry's bounded path")
   .showHelpAfterError();
 
 /** Child processes and files to clean up, whatever happens. */
@@ -102,7 +105,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   program.parse(process.argv);
   const options = program.opts<Options>();
-  const config = defaultDeploymentConfig();
+  const config = options.adaptive ? adaptiveDeploymentConfig(defaultDeploymentConfig()) : defaultDeploymentConfig();
   const model = riskModelOf(config);
   const assets = model.assets.filter((a) => a !== "USD");
   // Fail on a missing or malformed price file before anything starts.
@@ -180,6 +183,8 @@ async function main(): Promise<number> {
   const tracked: TrackedAccount[] = addresses.map((address, i) => ({ address, type: plans[i]!.type }));
   tracked.push({ address: await protocol.marketMaker.getAddress(), type: "market maker" });
   const steps = (window.dates.length - 1) * options.blocksPerDay + 1;
+  const steward = options.adaptive ? createLocalSteward({ rpcUrl: cleanup.node.url, vault: await protocol.vault.getAddress(), model, config }) : null;
+  await steward?.startDay();
   s = stage("replay", steps);
   const record = await replay({
     protocol,
@@ -195,8 +200,12 @@ async function main(): Promise<number> {
     accounts: tracked,
     keeper: cleanup.keeper,
     onStep: (step, total, info) => s.update(Math.min(step, total), info),
+    onClose: steward === null ? undefined : async (day) => void (await steward.afterClose(day)),
   });
   s.done(`${record.blocks.length} blocks, ${record.liquidations.length} liquidations`);
+  if (steward !== null) {
+    console.log(`adaptive scans (v1.1): ${steward.updates.length} updates through the steward path (account #${STEWARD_ACCOUNT_INDEX}); ${stewardSummary(steward, config, model) || "no scan moved"}`);
+  }
 
   s = stage("report", 1);
   const keeper = cleanup.keeper;

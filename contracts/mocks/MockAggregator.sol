@@ -33,6 +33,14 @@ contract MockAggregator is AggregatorV3Interface {
     /// @dev The feed's description.
     string private _description;
 
+    /// @dev Every round published, by round id, for `getRoundData`: the keeper's `risk propose` reads the feed's
+    /// history as it would a Chainlink aggregator's. Written only, never read, by the latest-round path.
+    mapping(uint80 roundId => Round) private _rounds;
+    mapping(uint80 roundId => int256) private _answers;
+
+    /// @notice Thrown by `getRoundData` for a round this feed never published (Chainlink reverts "No data present").
+    error NoDataPresent(uint80 roundId);
+
     /// @notice Creates the feed and publishes `initialAnswer` as round 1 at the current time.
     /// @param decimals_ The decimals of the answers.
     /// @param initialAnswer The first answer.
@@ -51,6 +59,8 @@ contract MockAggregator is AggregatorV3Interface {
         // block.timestamp fits in 48 bits until the year 8.9 million.
         uint48 timestamp = uint48(block.timestamp);
         _round = Round({roundId: roundId, startedAt: timestamp, updatedAt: timestamp, answeredInRound: roundId});
+        _rounds[roundId] = _round;
+        _answers[roundId] = answer;
     }
 
     /// @notice Sets every field of the latest round, for tests of broken rounds.
@@ -70,6 +80,18 @@ contract MockAggregator is AggregatorV3Interface {
             updatedAt: updatedAt.toUint48(),
             answeredInRound: answeredInRound
         });
+        _rounds[roundId] = _round;
+        _answers[roundId] = answer;
+    }
+
+    /// @notice Returns the data of round `roundId`, as Chainlink's `getRoundData`.
+    /// @dev Reverts with `NoDataPresent` for a round never published.
+    /// @param roundId The round id.
+    /// @return The round id, the answer, when the round started, when it was updated and the round it was answered in.
+    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
+        Round memory round = _rounds[roundId];
+        if (round.roundId == 0) revert NoDataPresent(roundId);
+        return (round.roundId, _answers[roundId], round.startedAt, round.updatedAt, round.answeredInRound);
     }
 
     /// @notice Returns the latest round's data.

@@ -9,6 +9,7 @@
  *   npx tsx keeper/src/cli.ts scan --config keeper.config.json [--limit 20]
  *   npx tsx keeper/src/cli.ts account 0x… --config keeper.config.json
  *   npx tsx keeper/src/cli.ts unwind --config keeper.config.json --deployment deployments/localhost.json --max-loss-usd 500
+ *   npx tsx keeper/src/cli.ts risk propose --config keeper.config.json [--static ignition/parameters/spec-v1.json] [--send]
  */
 import { Command, InvalidArgumentError } from "commander";
 import { parseUnits } from "viem";
@@ -16,10 +17,15 @@ import { parseUnits } from "viem";
 import { connect } from "../../client/src/client.js";
 import { loadDeploymentFile } from "../../client/src/deploymentFile.js";
 
-import { createKeeperClient } from "./client.js";
-import { createPublicClient, http } from "viem";
+import { createKeeperClient, createKeeperTransport } from "./client.js";
+import { createPublicClient, createWalletClient, defineChain, http } from "viem";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+import { parseDeploymentConfig } from "../../ignition/modules/deploymentConfig.js";
 
 import { accountCommand } from "./commands/account.js";
+import { formatProposals, proposeScans, sendScanUpdates } from "./commands/riskPropose.js";
 import { initCommand } from "./commands/init.js";
 import { runCommand } from "./commands/run.js";
 import { scanCommand } from "./commands/scan.js";
@@ -28,6 +34,9 @@ import { loadConfig } from "./config/loadConfig.js";
 import { ConfigError, KeeperError, redact } from "./errors.js";
 import { createLogger } from "./log.js";
 import { loadSigner } from "./send/loadSigner.js";
+
+/** The spec's default parameter file (its scans are the static v1 scans). */
+const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../../ignition/parameters/spec-v1.json", import.meta.url));
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -110,6 +119,29 @@ program
     const pm = await connect({ rpcUrl: config.rpcUrls[0]!, addresses: { vault: config.vault, settlement: file.settlement, fromBlock: BigInt(config.startBlock) }, account });
     const result = await unwindCommand({ pm, makerUrl, maxLoss: parseUnits(options.maxLossUsd, 18), dryRun: options.dryRun });
     console.log(result.text);
+  });
+
+const risk = program.command("risk").description("risk-steward tools (docs/risk-model.md)");
+risk
+  .command("propose")
+  .description("compute the next adaptive (v1.1) scan update of every asset from the feeds' round data; print it, or send it with --send")
+  .requiredOption("-c, --config <path>", "keeper.config.json (with --send, its key must hold RISK_STEWARD_ROLE)")
+  .option("--static <file>", "deployment config whose scans are the static (v1) scans, by asset id", DEFAULT_CONFIG_PATH)
+  .option("--days <n>", "closes of history replayed", positiveInt, 90)
+  .option("--period <seconds>", "length of one close's period (a UTC day on a real chain)", positiveInt, 86_400)
+  .option("--send", "send the due updates with the config's key (otherwise only print them)")
+  .action(async (options: { config: string; static: string; days: number; period: number; send?: boolean }) => {
+    const { config, client } = await setup(options.config);
+    const statics = parseDeploymentConfig(JSON.parse(readFileSync(options.static, "utf8"))).assets.map((a) => ({ symbol: a.symbol, scan: a.scan }));
+    const result = await proposeScans({ client, vault: config.vault, statics, periods: options.days, period: options.period });
+    console.log(formatProposals(result));
+    if (!options.send) return;
+    if (config.key === undefined) throw new ConfigError("--send needs the steward's signing key.", { metaMessages: ["Set `key` in the config (a keystore or an environment variable)."] });
+    const account = await loadSigner({ key: config.key });
+    const chain = defineChain({ id: config.chainId, name: `chain ${config.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
+    const wallet = createWalletClient({ account, chain, transport: createKeeperTransport(config) });
+    const sent = await sendScanUpdates({ client, wallet, vault: config.vault, proposals: result.proposals });
+    console.log(sent.length === 0 ? "nothing due: no update sent" : sent.map((s) => `sent setAssetScan ${s.symbol}: ${s.hash}`).join("\n"));
   });
 
 program
