@@ -4,7 +4,7 @@ import { formatUnits } from "viem";
 import type { AdaptiveScanParameters, AdaptiveSchedule } from "./adaptive.js";
 import type { BacktestResult, FamilyResult } from "./backtest.js";
 import type { PriceWindow } from "./prices.js";
-import { PALETTE, renderChart } from "./svg.js";
+import { closesPanel, PALETTE, renderChart } from "./svg.js";
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const num = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
@@ -115,15 +115,7 @@ export function backtestSvg(result: BacktestResult, window: PriceWindow, adaptiv
     title: `Margin model backtest ${window.dates[0]} .. ${window.dates[window.dates.length - 1]}`,
     xLabels: result.dates,
     panels: [
-      {
-        title: "Closes (first day = 100, log scale)",
-        log: true,
-        series: window.assets.map((a, i) => ({
-          name: a,
-          color: PALETTE[i % PALETTE.length]!,
-          values: window.closes[a]!.slice(0, result.dates.length).map((c) => (100 * c) / window.closes[a]![0]!),
-        })),
-      },
+      closesPanel(window.assets, Object.fromEntries(window.assets.map((a) => [a, window.closes[a]!.slice(0, result.dates.length)]))),
       {
         title: "Worst loss to the next close / MM, per family (above 1 = MM breached)",
         yMin: -1,

@@ -5,7 +5,7 @@ import { formatUnits } from "viem";
 import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
 import { CALIBRATION, correlation, type AssetCalibration, type Calibration } from "./calibrate.js";
 import type { PriceWindow } from "./prices.js";
-import { PALETTE, renderChart } from "./svg.js";
+import { closesPanel, PALETTE, renderChart } from "./svg.js";
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 /** A WAD amount as an exact decimal. */
@@ -118,15 +118,7 @@ export function calibrationSvg(calibration: Calibration, window: PriceWindow): s
     title: `Risk calibration ${calibration.from} .. ${calibration.to}`,
     xLabels: days,
     panels: [
-      {
-        title: "Closes (first day = 100, log scale)",
-        log: true,
-        series: window.assets.map((a, i) => ({
-          name: a,
-          color: PALETTE[i % PALETTE.length]!,
-          values: window.closes[a]!.slice(1).map((p) => (100 * p) / window.closes[a]![0]!),
-        })),
-      },
+      closesPanel(window.assets, Object.fromEntries(window.assets.map((a) => [a, window.closes[a]!.slice(1)]))),
       {
         title: "One-day moves |P(t)/P(t-1) - 1| and each scan (dashed)",
         yMin: 0,

@@ -140,3 +140,17 @@ export function renderChart(chart: Chart): string {
   out.push("</svg>");
   return out.join("\n") + "\n";
 }
+
+/**
+ * A panel of several assets' closes, each scaled to 100 on its first close, on a log scale.
+ *
+ * @param assets The assets, in legend order.
+ * @param closes Closes by asset, each as long as the chart's x axis.
+ */
+export function closesPanel(assets: readonly string[], closes: Record<string, readonly number[]>): Panel {
+  return {
+    title: "Closes (first day = 100, log scale)",
+    log: true,
+    series: assets.map((a, i) => ({ name: a, color: PALETTE[i % PALETTE.length]!, values: closes[a]!.map((c) => (100 * c) / closes[a]![0]!) })),
+  };
+}
