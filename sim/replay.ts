@@ -78,8 +78,8 @@ export interface ReplayParameters {
   keeperMetricsUrl: string | null;
   keeperTimeoutMs: number;
   /**
-   * Called after the block of each daily close (day index, 0-based) once the keeper has had its turn: the adaptive
-   * run's risk steward updates the scans there.
+   * Called after the block of each daily close but the last (day index, 0-based) once the keeper has had its turn:
+   * the adaptive run's risk steward updates the scans there.
    */
   onClose?: (day: number) => Promise<void>;
   /** Extra blocks after the last close while accounts are still under MM. */
@@ -129,12 +129,16 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
   let previousWad: bigint[] | null = null;
 
   await provider.send("evm_setAutomine", [false]);
+  // Blocks mined between two steps (the adaptive run's scan updates, which also carry any liquidation waiting in the
+  // mempool) are applied with the next step's block.
+  let applied = await provider.getBlockNumber();
   const block = async (step: number, label: string): Promise<number> => {
     const updates = await sendFeedUpdates(protocol, answers);
     await provider.send("evm_mine", []);
     for (const tx of updates) await tx.wait();
     const number = await provider.getBlockNumber();
-    const logs = await provider.getLogs({ address: vaultAddress, fromBlock: number, toBlock: number });
+    const logs = await provider.getLogs({ address: vaultAddress, fromBlock: applied + 1, toBlock: number });
+    applied = number;
     const seen = ledger.liquidations.length;
     ledger.apply(logs);
     const wad = model.assets.map((a) => (a === "USD" ? 10n ** 18n : answerToWad(answers[a]!)));
@@ -197,7 +201,8 @@ export async function replay(parameters: ReplayParameters): Promise<ReplayRecord
     const under = [...underSince.keys()].filter((k) => typeOf.get(k) !== undefined).length;
     parameters.onStep?.(s + 1, steps, `${day} under MM ${under}, liquidations ${record.liquidations.length}${keeperNote()}`);
     await pace(number);
-    if (s % stepsPerDay === 0) await parameters.onClose?.(s / stepsPerDay);
+    // Not after the last close: no day follows it (and the feeds must stay fresh for what comes after the replay).
+    if (s % stepsPerDay === 0 && s < steps - 1) await parameters.onClose?.(s / stepsPerDay);
   }
   // Give the keeper the blocks it still needs at the last prices (feeds refreshed each block).
   const last = window.dates[window.dates.length - 1]!;

@@ -45,4 +45,23 @@ describe("sim/startCli (end to end, tiny window)", () => {
     );
     expect(answered).to.equal(false);
   });
+
+  it("with --adaptive, a risk steward moves the scans through the registry's bounded path as the crash replays", function () {
+    this.timeout(240_000);
+    const out = mkdtempSync(path.join(tmpdir(), "start-adaptive-"));
+    const run = spawnSync(
+      "npx",
+      ["tsx", "sim/startCli.ts", "--adaptive", "--accounts", "20", "--from", "2021-05-17", "--to", "2021-05-21", "--blocks-per-day", "4", "--out", out],
+      { encoding: "utf8", timeout: 230_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    // Four closes after the first: each scan rises by at most 10% a day toward 1.25x (BTC 0.12 -> 0.132 -> 0.1452 -> ...).
+    const line = /adaptive scans \(v1\.1\): (\d+) updates through the steward path \(account #7\); (.*)/.exec(run.stdout);
+    expect(line, run.stdout).to.not.equal(null);
+    expect(Number(line![1])).to.be.within(5, 20);
+    expect(line![2]).to.match(/BTC 0\.12 -> 0\.1\d+ \([1-4] updates\)/);
+    const md = readFileSync(path.join(out, "local-2021-05-17_2021-05-21.md"), "utf8");
+    expect(md).to.include("**Unbacked bad debt at the end: $0**");
+    expect(md).to.include("for 20/20 accounts at the end");
+  });
 });
