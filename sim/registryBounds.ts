@@ -40,6 +40,10 @@ export function checkRegistryBounds(config: DeploymentConfig): string[] {
     if (a.maxPrice <= 0n || a.maxPrice % B.maxPriceUnit !== 0n || a.maxPrice / B.maxPriceUnit > B.uint64Max) {
       problems.push(`assets.${i}.maxPrice (${a.symbol}): ${a.maxPrice} must be a positive multiple of 1e9 below 2^64 * 1e9`);
     }
+    // The registry refuses a maximum price below the price its feed answers (a mock feed's answer is known here).
+    if (typeof a.feed !== "string" && a.feed.mock.decimals <= 18 && a.feed.mock.answer * 10n ** BigInt(18 - a.feed.mock.decimals) > a.maxPrice) {
+      problems.push(`assets.${i}.maxPrice (${a.symbol}): ${a.maxPrice} is below the feed's answer ${a.feed.mock.answer} (${a.feed.mock.decimals} decimals)`);
+    }
   });
   config.correlations.forEach((c, i) => {
     if (!ids.has(c.a) || !ids.has(c.b) || c.a === c.b) problems.push(`correlations.${i}: ${c.a}/${c.b} must name two different listed assets`);

@@ -91,9 +91,12 @@ describe("sim/calibrate", () => {
     bad.assets[1]!.scan = 0n;
     bad.markets[0]!.openInterestCap = 10n ** 40n;
     bad.assets[2]!.maxPrice = 123n;
+    bad.assets[3]!.maxPrice = 10n ** 9n; // SOL's mock feed answers 100 USD
     expect(checkRegistryBounds(bad)).to.deep.equal([
       "assets.1.scan (BTC): 0 is outside (0, 1e18]",
       "assets.2.maxPrice (ETH): 123 must be a positive multiple of 1e9 below 2^64 * 1e9",
+      "assets.2.maxPrice (ETH): 123 is below the feed's answer 230000000000 (8 decimals)",
+      "assets.3.maxPrice (SOL): 1000000000 is below the feed's answer 10000000000 (8 decimals)",
       `assets.BTC: caps of ${10n ** 40n + 2000n * WAD} WAD units at maxPrice ${10n ** 6n * WAD} exceed the 1e10 USD exact range`,
     ]);
   });
