@@ -21,7 +21,8 @@ import {WAD, MAX_SETTLEMENT_DISCOUNT, MAX_LIQUIDATION_GRACE_PERIOD} from "./libr
 /// discount while the pool cannot pay a creditor. Positive cash is paid out by the vault's `withdraw`. See
 /// docs/cash.md.
 /// @dev It also runs RiskRegistry's setters for the vault (which keeps their ABI as stubs that delegate), so that
-/// their code is not in the vault's bytecode, and serves the governance bounds (IRiskGovernance) at the vault's address.
+/// their code is not in the vault's bytecode, and serves the governance bounds (IRiskGovernance) at the vault's
+/// address.
 /// @dev Deployed by the vault's constructor; called directly it only sees its own empty storage. Margins and prices
 /// are read through the vault's own external views (a sale is rare; the margin code stays in the vault only).
 contract CashModule is VaultStorage, ICashSettlement, IRiskGovernance {

@@ -168,7 +168,9 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         _checkAssetListed(asset);
         AssetOracle memory old = _assets[asset];
         uint256 oldMaxPrice = _maxPrices[asset] * MAX_PRICE_UNIT;
-        if (feed != old.feed && path != Path.Admin) revert AccessControlUnauthorizedAccount(msg.sender, RISK_ADMIN_ROLE);
+        if (feed != old.feed && path != Path.Admin) {
+            revert AccessControlUnauthorizedAccount(msg.sender, RISK_ADMIN_ROLE);
+        }
         _checkRiskChange(path, IRiskGovernance.RiskParam.Heartbeat, asset, old.heartbeat, heartbeat, Tighter.Never);
         _checkRiskChange(path, IRiskGovernance.RiskParam.MaxPrice, asset, oldMaxPrice, maxPrice, Tighter.Never);
         _setAssetOracle(asset, feed, heartbeat, maxPrice);
@@ -306,7 +308,9 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         uint256 oldK = config.k;
         uint256 oldCap = config.openInterestCap;
         _checkRiskChange(path, IRiskGovernance.RiskParam.ContingencyRate, market, oldK, k, Tighter.Up);
-        _checkRiskChange(path, IRiskGovernance.RiskParam.OpenInterestCap, market, oldCap, openInterestCap, Tighter.Down);
+        _checkRiskChange(
+            path, IRiskGovernance.RiskParam.OpenInterestCap, market, oldCap, openInterestCap, Tighter.Down
+        );
         config.k = uint64(k); // Safe cast: k <= WAD.
         config.openInterestCap = openInterestCap.toUint128();
         _marketRisk[market] = ListingLib.packMarket(config.asset, k);
@@ -327,7 +331,9 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         LiquidationParams memory old = _liquidation;
         _checkRiskChange(path, IRiskGovernance.RiskParam.BonusRate, 0, old.bonusRate, bonusRate, Tighter.Never);
         _checkRiskChange(path, IRiskGovernance.RiskParam.FundShare, 0, old.fundShare, fundShare, Tighter.Never);
-        _checkRiskChange(path, IRiskGovernance.RiskParam.DustThreshold, 0, old.dustThreshold, dustThreshold, Tighter.Never);
+        _checkRiskChange(
+            path, IRiskGovernance.RiskParam.DustThreshold, 0, old.dustThreshold, dustThreshold, Tighter.Never
+        );
         _liquidation = LiquidationParams({
             bonusRate: uint64(bonusRate), // Safe cast: bonusRate <= 0.5e18 < 2^64.
             fundShare: uint64(fundShare), // Safe cast: fundShare <= 1e18 < 2^64.
@@ -437,7 +443,8 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         uint256 scale = 10 ** (18 - feedDecimals);
         // Cast: answer > 0. raw * scale > maxPrice exactly when raw > floor(maxPrice / scale), without overflow.
         if (answer > 0 && uint256(answer) > maxPrice / scale) {
-            uint256 oraclePrice = uint256(answer) > type(uint256).max / scale ? type(uint256).max : uint256(answer) * scale;
+            uint256 oraclePrice =
+                uint256(answer) > type(uint256).max / scale ? type(uint256).max : uint256(answer) * scale;
             revert ErrorsLib.MaxPriceBelowOraclePrice(asset, maxPrice, oraclePrice);
         }
         AssetOracle storage config = _assets[asset];
@@ -476,10 +483,11 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     }
 
     /// @dev Checks a change of parameter `param` of `id` from `oldValue` to `newValue` against the caller's path, and
-    /// records when it happened. An unchanged value is no change (neither checked nor recorded), so that a setter of two
-    /// values may move one of them. The steward and the guardian move a parameter at most once per `_riskInterval` and
-    /// by at most `_riskStep` times its value (times 1e18 for a correlation, which lives in [-1, 1] and crosses zero);
-    /// a parameter at zero can only leave it through the timelock. The guardian only in the `tighter` direction.
+    /// records when it happened. An unchanged value is no change (neither checked nor recorded), so that a setter of
+    /// two values may move one of them. The steward and the guardian move a parameter at most once per
+    /// `_riskInterval` and by at most `_riskStep` times its value (times 1e18 for a correlation, which lives in
+    /// [-1, 1] and crosses zero); a parameter at zero can only leave it through the timelock. The guardian only in the
+    /// `tighter` direction.
     function _checkRiskChangeSigned(
         Path path,
         IRiskGovernance.RiskParam param,

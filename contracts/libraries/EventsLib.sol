@@ -123,8 +123,8 @@ library EventsLib {
     /// @notice Emitted when the insurance fund changes from `oldFund`; `asset` is its settlement token.
     event InsuranceFundSet(address indexed fund, address indexed asset, address oldFund);
 
-    /// @notice Emitted when the liquidation bonus rate, the fund's share of the bonus or the dust threshold changes, with
-    /// the old values.
+    /// @notice Emitted when the liquidation bonus rate, the fund's share of the bonus or the dust threshold changes,
+    /// with the old values.
     event LiquidationConfigSet(
         uint256 oldBonusRate,
         uint256 bonusRate,

@@ -215,7 +215,7 @@ describe("Cash settlement", () => {
       );
       await expect((f.cash.connect(f.admin) as Contract).setCashConfig(wad(0.02), 60))
         .to.emit(f.cash, "CashConfigSet")
-        .withArgs(wad(0.02), 60n);
+        .withArgs(wad(0.01), wad(0.02), 3600n, 60n);
     });
   });
 });

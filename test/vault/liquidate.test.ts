@@ -376,7 +376,7 @@ describe("MarginVault.liquidate", () => {
       const f = await networkHelpers.loadFixture(deployDefault);
       await expect(f.vault.setLiquidationConfig(wad(0.05), wad(0.3), wad(10)))
         .to.emit(f.vault, "LiquidationConfigSet")
-        .withArgs(wad(0.05), wad(0.3), wad(10));
+        .withArgs(wad(0.2), wad(0.05), wad(0.5), wad(0.3), wad(100), wad(10));
       expect(await f.vault.liquidationConfig()).to.deep.equal([wad(0.05), wad(0.3), wad(10)]);
       for (const [bonusRate, share, dust] of [
         [wad(0.5) + 1n, 0n, 0n],

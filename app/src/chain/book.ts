@@ -51,6 +51,16 @@ export interface HistoryEntry {
   text: string;
 }
 
+/** A change of the risk configuration seen in the logs, with its old and new values (docs/governance.md). */
+export interface RiskChangeEntry {
+  block: number;
+  tx: Hex;
+  /** What changed, e.g. "ETH scan" or "WETH haircut". */
+  parameter: string;
+  /** The old and new values, formatted ("15% → 16.5%"). */
+  text: string;
+}
+
 /** A liquidation seen in the logs. */
 export interface LiquidationEntry {
   block: number;
@@ -71,6 +81,12 @@ const SETTLER_ROLE = keccak256(toHex("SETTLER_ROLE"));
 
 const HISTORY_LIMIT = 200;
 const LIQUIDATION_LIMIT = 100;
+const RISK_CHANGE_LIMIT = 100;
+
+/** A WAD fraction as a percentage. */
+const pct = (x: bigint): string => `${fmtUnits(x * 100n, 18, 4)}%`;
+/** A WAD amount with two decimals. */
+const wadText = (x: bigint): string => fmtUnits(x, 18, 2);
 
 /** The vault as its events describe it. Create one per vault, feed it logs in chain order with `apply`. */
 export class Book {
@@ -87,6 +103,12 @@ export class Book {
   readonly accounts = new Map<Address, AccountRecord>();
   readonly history = new Map<Address, HistoryEntry[]>();
   readonly liquidations: LiquidationEntry[] = [];
+  /** Risk configuration changes after listing, newest first (the last 100), with old and new values. */
+  readonly riskChanges: RiskChangeEntry[] = [];
+  /** The vault's price band around the oracle price (basis points), checked for every settler. */
+  priceBand = 0n;
+  /** The steward path's bounds: the largest relative step (WAD) and the least interval (seconds). */
+  riskSteps = { maxStep: 0n, minInterval: 0n };
   /** The last block whose logs are applied. */
   block = -1;
   /** Bumped whenever the risk configuration changes (every cached risk figure is then stale). */
@@ -111,6 +133,17 @@ export class Book {
       this.accounts.set(address, a);
     }
     return a;
+  }
+
+  /** Records a change of `parameter` from `from` to `to` (unchanged values are left out). */
+  #riskChange(block: number, tx: Hex, parameter: string, from: string, to: string): void {
+    if (from === to) return;
+    this.riskChanges.unshift({ block, tx, parameter, text: `${from} → ${to}` });
+    if (this.riskChanges.length > RISK_CHANGE_LIMIT) this.riskChanges.pop();
+  }
+
+  #assetLabel(id: bigint): string {
+    return this.assets[Number(id)]?.symbol ?? `asset ${id}`;
   }
 
   #note(address: Address, entry: HistoryEntry): void {
@@ -152,22 +185,32 @@ export class Book {
         return true;
       }
       case "AssetOracleSet": {
-        const asset = this.assets[Number(event.args.asset)];
-        if (asset) Object.assign(asset, { feed: event.args.feed, heartbeat: event.args.heartbeat, maxPrice: event.args.maxPrice });
+        const a = event.args;
+        const label = this.#assetLabel(a.asset);
+        const asset = this.assets[Number(a.asset)];
+        if (asset) Object.assign(asset, { feed: a.feed, heartbeat: a.heartbeat, maxPrice: a.maxPrice });
+        this.#riskChange(block, tx, `${label} feed`, a.oldFeed, a.feed);
+        this.#riskChange(block, tx, `${label} heartbeat`, `${a.oldHeartbeat} s`, `${a.heartbeat} s`);
+        this.#riskChange(block, tx, `${label} max price`, wadText(a.oldMaxPrice), wadText(a.maxPrice));
         return true;
       }
       case "AssetScanSet": {
         const asset = this.assets[Number(event.args.asset)];
         if (asset) asset.scan = event.args.scan;
+        this.#riskChange(block, tx, `${this.#assetLabel(event.args.asset)} scan`, pct(event.args.oldScan), pct(event.args.scan));
         return true;
       }
       case "CorrelationSet": {
         const [x, y] = [Number(event.args.assetA), Number(event.args.assetB)].sort((p, q) => p - q) as [number, number];
         this.rho.set(`${x},${y}`, event.args.rho);
+        const pair = `${this.#assetLabel(BigInt(x))}/${this.#assetLabel(BigInt(y))} correlation`;
+        this.#riskChange(block, tx, pair, fmtUnits(event.args.oldRho, 18, 4), fmtUnits(event.args.rho, 18, 4));
         return true;
       }
       case "ImFactorSet":
         this.imFactor = event.args.imFactor;
+        // The constructor's (from zero) is the initial value, not a change.
+        if (event.args.oldImFactor !== 0n) this.#riskChange(block, tx, "IM factor", fmtUnits(event.args.oldImFactor, 18, 4), fmtUnits(event.args.imFactor, 18, 4));
         return true;
       case "CollateralListed": {
         const a = event.args;
@@ -177,8 +220,12 @@ export class Book {
         return true;
       }
       case "CollateralSet": {
-        const c = this.collateralByToken(getAddress(event.args.token));
-        if (c) Object.assign(c, { haircut: event.args.haircut, depositCap: event.args.depositCap });
+        const a = event.args;
+        const c = this.collateralByToken(getAddress(a.token));
+        if (c) Object.assign(c, { haircut: a.haircut, depositCap: a.depositCap });
+        const label = c ? this.collateralLabel(c) : shortAddress(a.token);
+        this.#riskChange(block, tx, `${label} haircut`, pct(a.oldHaircut), pct(a.haircut));
+        this.#riskChange(block, tx, `${label} deposit cap`, fmtUnits(a.oldDepositCap, c?.decimals ?? 18, 2), fmtUnits(a.depositCap, c?.decimals ?? 18, 2));
         return true;
       }
       case "MarketListed": {
@@ -187,13 +234,45 @@ export class Book {
         return true;
       }
       case "MarketSet": {
-        const m = this.markets[Number(event.args.market)];
-        if (m) Object.assign(m, { k: event.args.k, openInterestCap: event.args.openInterestCap });
+        const a = event.args;
+        const m = this.markets[Number(a.market)];
+        if (m) Object.assign(m, { k: a.k, openInterestCap: a.openInterestCap });
+        const label = this.marketLabel(Number(a.market));
+        this.#riskChange(block, tx, `${label} k`, pct(a.oldK), pct(a.k));
+        this.#riskChange(block, tx, `${label} open-interest cap`, wadText(a.oldOpenInterestCap), wadText(a.openInterestCap));
         return true;
       }
       case "InsuranceFundSet":
         this.fund = getAddress(event.args.fund);
+        this.#riskChange(block, tx, "insurance fund", event.args.oldFund, event.args.fund);
         return false;
+      case "LiquidationConfigSet": {
+        const a = event.args;
+        this.#riskChange(block, tx, "liquidation bonus rate", pct(a.oldBonusRate), pct(a.bonusRate));
+        this.#riskChange(block, tx, "fund share of the bonus", pct(a.oldFundShare), pct(a.fundShare));
+        this.#riskChange(block, tx, "dust threshold", wadText(a.oldDustThreshold), wadText(a.dustThreshold));
+        return false;
+      }
+      case "CashConfigSet": {
+        const a = event.args;
+        this.#riskChange(block, tx, "settlement discount", pct(a.oldSettlementDiscount), pct(a.settlementDiscount));
+        this.#riskChange(block, tx, "liquidation grace period", `${a.oldLiquidationGracePeriod} s`, `${a.liquidationGracePeriod} s`);
+        return false;
+      }
+      case "PriceBandSet":
+        this.priceBand = event.args.bandBps;
+        // The constructor's (from zero) is the initial value, not a change.
+        if (event.args.oldBandBps !== 0n) this.#riskChange(block, tx, "price band", `${event.args.oldBandBps} bps`, `${event.args.bandBps} bps`);
+        return false;
+      case "RiskStepsSet": {
+        const a = event.args;
+        this.riskSteps = { maxStep: a.maxStep, minInterval: a.minInterval };
+        if (a.oldMinInterval !== 0n) {
+          this.#riskChange(block, tx, "steward step", pct(a.oldMaxStep), pct(a.maxStep));
+          this.#riskChange(block, tx, "steward interval", `${a.oldMinInterval} s`, `${a.minInterval} s`);
+        }
+        return false;
+      }
       case "Deposit":
       case "Withdraw": {
         const account = getAddress(event.args.account);

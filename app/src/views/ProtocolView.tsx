@@ -174,6 +174,29 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: Protoc
         )}
       </section>
 
+      <section class="card">
+        <h2>Risk changes</h2>
+        <p class="muted">
+          Price band {book.priceBand.toString()} bps for every settler; a steward or guardian moves a parameter by at most{" "}
+          {fmtUnits(book.riskSteps.maxStep * 100n, 18, 2)}% once per {(Number(book.riskSteps.minInterval) / 3600).toLocaleString()} h,
+          larger changes wait for the timelock.
+        </p>
+        {book.riskChanges.length === 0 ? <p class="muted">none since listing</p> : (
+          <table data-testid="risk-changes">
+            <thead><tr><th>block</th><th>parameter</th><th>old → new</th></tr></thead>
+            <tbody>
+              {book.riskChanges.slice(0, 12).map((c, i) => (
+                <tr key={`${c.tx}-${i}`}>
+                  <td>{c.block}</td>
+                  <td>{c.parameter}</td>
+                  <td class="num">{c.text}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
       {keeperMetrics && <KeeperPanel />}
 
       <section class="card wide">

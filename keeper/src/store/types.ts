@@ -91,23 +91,30 @@ export interface Checkpoint {
 export type VaultEvent = LogPosition &
   (
     | { eventName: "AssetListed"; args: { asset: bigint; symbol: string; feed: Address; heartbeat: bigint; scan: bigint; maxPrice: bigint }; feedDecimals: number }
-    | { eventName: "AssetOracleSet"; args: { asset: bigint; feed: Address; heartbeat: bigint; maxPrice: bigint }; feedDecimals: number }
-    | { eventName: "AssetScanSet"; args: { asset: bigint; scan: bigint } }
-    | { eventName: "CorrelationSet"; args: { assetA: bigint; assetB: bigint; rho: bigint } }
-    | { eventName: "ImFactorSet"; args: { imFactor: bigint } }
-    | { eventName: "SequencerFeedSet"; args: { sequencerFeed: Address; gracePeriod: bigint } }
+    | {
+        eventName: "AssetOracleSet";
+        args: { asset: bigint; oldFeed: Address; feed: Address; oldHeartbeat: bigint; heartbeat: bigint; oldMaxPrice: bigint; maxPrice: bigint };
+        feedDecimals: number;
+      }
+    | { eventName: "AssetScanSet"; args: { asset: bigint; oldScan: bigint; scan: bigint } }
+    | { eventName: "CorrelationSet"; args: { assetA: bigint; assetB: bigint; oldRho: bigint; rho: bigint } }
+    | { eventName: "ImFactorSet"; args: { oldImFactor: bigint; imFactor: bigint } }
+    | { eventName: "SequencerFeedSet"; args: { oldSequencerFeed: Address; sequencerFeed: Address; oldGracePeriod: bigint; gracePeriod: bigint } }
     | { eventName: "CollateralListed"; args: { token: Address; collateralId: bigint; asset: bigint; decimals: bigint; haircut: bigint; depositCap: bigint } }
-    | { eventName: "CollateralSet"; args: { token: Address; haircut: bigint; depositCap: bigint } }
+    | { eventName: "CollateralSet"; args: { token: Address; oldHaircut: bigint; haircut: bigint; oldDepositCap: bigint; depositCap: bigint } }
     | { eventName: "MarketListed"; args: { market: bigint; asset: bigint; k: bigint; openInterestCap: bigint } }
-    | { eventName: "MarketSet"; args: { market: bigint; k: bigint; openInterestCap: bigint } }
+    | { eventName: "MarketSet"; args: { market: bigint; oldK: bigint; k: bigint; oldOpenInterestCap: bigint; openInterestCap: bigint } }
     | { eventName: "OperatorSet"; args: { owner: Address; operator: Address; approved: boolean } }
     | { eventName: "Deposit"; args: { account: Address; token: Address; caller: Address; amount: bigint; balance: bigint } }
     | { eventName: "Withdraw"; args: { account: Address; token: Address; receiver: Address; amount: bigint; balance: bigint } }
     | { eventName: "PositionChanged"; args: { account: Address; market: bigint; delta: bigint; size: bigint } }
     | { eventName: "CashChanged"; args: { account: Address; delta: bigint; cash: bigint } }
     | { eventName: "CollateralTransferred"; args: { from: Address; to: Address; token: Address; amount: bigint; fromBalance: bigint; toBalance: bigint } }
-    | { eventName: "LiquidationConfigSet"; args: { bonusRate: bigint; fundShare: bigint; dustThreshold: bigint } }
-    | { eventName: "InsuranceFundSet"; args: { fund: Address; asset: Address } }
+    | {
+        eventName: "LiquidationConfigSet";
+        args: { oldBonusRate: bigint; bonusRate: bigint; oldFundShare: bigint; fundShare: bigint; oldDustThreshold: bigint; dustThreshold: bigint };
+      }
+    | { eventName: "InsuranceFundSet"; args: { fund: Address; asset: Address; oldFund: Address } }
   );
 
 /** The names of the events the store applies. */

@@ -11,6 +11,7 @@ import { evaluateAccount, evaluateAll } from "../../../keeper/src/margin/evaluat
 import { readPrices } from "../../../keeper/src/prices/index.js";
 import { openStore, type KeeperStore } from "../../../keeper/src/store/index.js";
 import { ASSET, connection, deployDefault, MARKET, networkHelpers, setPrice, units, wad } from "../../fixtures.js";
+import { deployGoverned, INTERVAL } from "../../helpers/governance.js";
 
 const client = createPublicClient({ transport: custom(connection.provider as unknown as EIP1193Provider) }) as PublicClient;
 
@@ -120,6 +121,28 @@ describe("keeper indexer (in-process)", () => {
     expect(result.applied).to.be.greaterThan(30);
     await expectStoreMatchesChain(store, deployed);
     await expectMarginMatchesChain(store, vault);
+  });
+
+  it("follows bounded risk changes by the steward and the guardian (events with old and new values)", async () => {
+    const deployed = await networkHelpers.loadFixture(deployGoverned);
+    const vault = getAddress(await deployed.vault.getAddress());
+    await activity(deployed);
+    await networkHelpers.time.increase(INTERVAL);
+    await deployed.steward.setAssetScan(ASSET.ETH, wad("0.165"));
+    await deployed.steward.setCorrelation(ASSET.BTC, ASSET.ETH, wad("0.75"));
+    await deployed.guardian.setCollateral(deployed.tokens.WETH, wad("0.022"), await units(deployed.tokens.WETH, 18_000));
+    await deployed.guardian.setImFactor(wad("1.65"));
+    // The feeds are stale after the interval: fresh answers at the same prices.
+    for (const [feed, price] of [
+      [deployed.feeds.USD, 1], [deployed.feeds.BTC, 42_000], [deployed.feeds.ETH, 2_350], [deployed.feeds.SOL, 95], [deployed.feeds.LINK, 15], [deployed.feeds.DOGE, 0.09],
+    ] as const) {
+      await setPrice(feed, wad(price));
+    }
+    const store = openStore({ path: ":memory:", vault, chainId: 31337 });
+    await indexerFor(store, vault).sync();
+    await expectStoreMatchesChain(store, deployed);
+    await expectMarginMatchesChain(store, vault);
+    expect(store.riskConfig().assets[ASSET.ETH]!.scan).to.equal(wad("0.165"));
   });
 
   it("ranks accounts by MM - E and flags those under maintenance margin", async () => {

@@ -27,8 +27,8 @@ function listing(): VaultEvent[] {
   return [
     { ...at(1), eventName: "AssetListed", args: { asset: 0n, symbol: "USD", feed: FEED, heartbeat: 86400n, scan: 2n * 10n ** 16n, maxPrice: 2n * 10n ** 18n }, feedDecimals: 8 },
     { ...at(1), eventName: "AssetListed", args: { asset: 1n, symbol: "ETH", feed: FEED, heartbeat: 3600n, scan: 15n * 10n ** 16n, maxPrice: 10n ** 23n }, feedDecimals: 8 },
-    { ...at(1), eventName: "CorrelationSet", args: { assetA: 0n, assetB: 1n, rho: 0n } },
-    { ...at(1), eventName: "ImFactorSet", args: { imFactor: 15n * 10n ** 17n } },
+    { ...at(1), eventName: "CorrelationSet", args: { assetA: 0n, assetB: 1n, oldRho: 0n, rho: 0n } },
+    { ...at(1), eventName: "ImFactorSet", args: { oldImFactor: 0n, imFactor: 15n * 10n ** 17n } },
     { ...at(1), eventName: "CollateralListed", args: { token: USDC, collateralId: 0n, asset: 0n, decimals: 6n, haircut: 0n, depositCap: 10n ** 12n } },
     { ...at(1), eventName: "CollateralListed", args: { token: WETH, collateralId: 1n, asset: 1n, decimals: 18n, haircut: 2n * 10n ** 16n, depositCap: 10n ** 24n } },
     { ...at(1), eventName: "MarketListed", args: { market: 0n, asset: 1n, k: 5n * 10n ** 15n, openInterestCap: 10n ** 24n } },
@@ -61,8 +61,8 @@ describe("keeper store", () => {
     ]);
     block(store, 3, [
       { ...at(3), eventName: "Withdraw", args: { account: ALICE, token: USDC, receiver: BOB, amount: 150n, balance: 0n } },
-      { ...at(3), eventName: "AssetScanSet", args: { asset: 1n, scan: 2n * 10n ** 17n } },
-      { ...at(3), eventName: "CollateralSet", args: { token: WETH, haircut: 3n * 10n ** 16n, depositCap: 5n } },
+      { ...at(3), eventName: "AssetScanSet", args: { asset: 1n, oldScan: 15n * 10n ** 16n, scan: 2n * 10n ** 17n } },
+      { ...at(3), eventName: "CollateralSet", args: { token: WETH, oldHaircut: 2n * 10n ** 16n, haircut: 3n * 10n ** 16n, oldDepositCap: 10n ** 24n, depositCap: 5n } },
     ]);
 
     expect(store.accounts()).to.deep.equal([BOB, ALICE].sort());
@@ -92,10 +92,10 @@ describe("keeper store", () => {
       { ...at(3), eventName: "Withdraw", args: { account: ALICE, token: WETH, receiver: ALICE, amount: 4n, balance: 6n } },
       { ...at(3), eventName: "PositionChanged", args: { account: ALICE, market: 0n, delta: -4n, size: 0n } },
       { ...at(3), eventName: "CashChanged", args: { account: BOB, delta: -9n, cash: -9n } },
-      { ...at(3), eventName: "MarketSet", args: { market: 0n, k: 10n ** 16n, openInterestCap: 1n } },
-      { ...at(3), eventName: "AssetOracleSet", args: { asset: 1n, feed: USDC, heartbeat: 60n, maxPrice: 1n }, feedDecimals: 18 },
+      { ...at(3), eventName: "MarketSet", args: { market: 0n, oldK: 5n * 10n ** 15n, k: 10n ** 16n, oldOpenInterestCap: 10n ** 24n, openInterestCap: 1n } },
+      { ...at(3), eventName: "AssetOracleSet", args: { asset: 1n, oldFeed: FEED, feed: USDC, oldHeartbeat: 3600n, heartbeat: 60n, oldMaxPrice: 10n ** 23n, maxPrice: 1n }, feedDecimals: 18 },
     ]);
-    block(store, 4, [{ ...at(4), eventName: "ImFactorSet", args: { imFactor: 2n * 10n ** 18n } }]);
+    block(store, 4, [{ ...at(4), eventName: "ImFactorSet", args: { oldImFactor: 15n * 10n ** 17n, imFactor: 2n * 10n ** 18n } }]);
     expect(snapshot(store)).to.not.deep.equal(before);
 
     store.rollback(2);
@@ -118,7 +118,7 @@ describe("keeper store", () => {
     expect(() =>
       block(store, 2, [
         { ...at(2), eventName: "Deposit", args: { account: ALICE, token: USDC, caller: ALICE, amount: 1n, balance: 1n } },
-        { ...at(2), eventName: "MarketSet", args: { market: 9n, k: 0n, openInterestCap: 0n } },
+        { ...at(2), eventName: "MarketSet", args: { market: 9n, oldK: 0n, k: 0n, oldOpenInterestCap: 0n, openInterestCap: 0n } },
       ]),
     ).to.throw(StoreError, /never listed/);
     expect(store.rowCount()).to.equal(rows);
