@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { Contract, Signer } from "ethers";
 
-import { deployDefault, ethers, setPrice } from "../fixtures.js";
+import { ASSET, deployDefault, ethers, setPrice } from "../fixtures.js";
 import { makeOrder, signOrder } from "../helpers/orders.js";
 
 export type Fixture = Awaited<ReturnType<typeof deployDefault>>;
@@ -71,6 +71,16 @@ export async function aliceUnderwater(): Promise<Fixture> {
   await trade(f, f.alice, f.bob, 1, 10n * 10n ** 18n, ETH_PRICE);
   await setPrice(f.feeds.ETH, 1_500n * 10n ** 18n);
   return f;
+}
+
+/** `funded`, plus a QuirkyToken listed as ETH collateral (2% haircut), 100 minted to Alice and approved. */
+export async function withQuirky(): Promise<Fixture & { quirky: Contract }> {
+  const f = await funded();
+  const quirky = (await ethers.deployContract("QuirkyToken")) as unknown as Contract;
+  await f.vault.listCollateral(quirky, ASSET.ETH, 2n * 10n ** 16n, 1_000n * 10n ** 18n);
+  await quirky.mint(f.alice.address, 100n * 10n ** 18n);
+  await (quirky.connect(f.alice) as Contract).approve(await f.vault.getAddress(), ethers.MaxUint256);
+  return { ...f, quirky };
 }
 
 /** Everyone whose vault cash may be non-zero in the default deployment. */

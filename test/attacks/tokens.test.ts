@@ -2,17 +2,7 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 
 import { ASSET, deployDefault, ethers, networkHelpers, wad } from "../fixtures.js";
-import { deposit, funded, margin, withdraw, type Fixture } from "./setup.js";
-
-/** `funded`, plus a QuirkyToken listed as ETH collateral (2% haircut), 100 minted to Alice and approved. */
-async function withQuirky(): Promise<Fixture & { quirky: Contract }> {
-  const f = await funded();
-  const quirky = (await ethers.deployContract("QuirkyToken")) as unknown as Contract;
-  await f.vault.listCollateral(quirky, ASSET.ETH, wad(0.02), wad(1_000));
-  await quirky.mint(f.alice.address, wad(100));
-  await (quirky.connect(f.alice) as Contract).approve(await f.vault.getAddress(), ethers.MaxUint256);
-  return { ...f, quirky };
-}
+import { deposit, margin, withdraw, withQuirky } from "./setup.js";
 
 /** `withQuirky` with 10 QRK deposited by Alice. */
 async function quirkyDeposited() {
