@@ -31,6 +31,20 @@ async function debtorHoldsUsdc(): Promise<Fixture> {
   return f;
 }
 
+/**
+ * `debtorHoldsUsdc` with Bob's debt netted: the pool holds the 200 USDC of Alice's realised profit. The admin, margined
+ * in WETH only, shorts 5 ETH perp to Bob at 2,400: its cash is +12,000 of sale proceeds, the cost basis of its short.
+ */
+async function shortWithProceeds(): Promise<Fixture> {
+  const f = await debtorHoldsUsdc();
+  await f.cash.settleCash(f.bob.address);
+  await f.tokens.WETH.mint(f.admin.address, wad(10));
+  await (f.tokens.WETH.connect(f.admin) as Contract).approve(await f.vault.getAddress(), wad(10));
+  await deposit(f, f.admin, f.tokens.WETH, wad(10));
+  await trade(f, f.bob, f.admin, MARKET.ETH, wad(5), wad(2_400));
+  return f;
+}
+
 async function equities(f: Fixture): Promise<bigint[]> {
   return Promise.all([f.alice, f.bob, f.carol].map(async (u) => (await margin(f, u.address)).equity));
 }
@@ -97,6 +111,26 @@ describe("attacks: cash settlement", () => {
     expect(loss).to.be.lessThanOrEqual((bought * wad(2_600) * DISCOUNT) / WAD / WAD + SCALE);
     // And Alice's profit is now paid.
     await withdraw(f, f.alice, f.tokens.USDC, USDC(10_600));
+    await expectCashConserved(f);
+  });
+
+  it("a short cannot drain the pool with its sale proceeds and lock another trader's realised profit", async () => {
+    const f = await networkHelpers.loadFixture(shortWithProceeds);
+    // The admin's equity is far above IM, but its positive cash is what its short accounts for, not profit.
+    await expect(withdraw(f, f.admin, f.tokens.USDC, USDC(200)))
+      .to.be.revertedWithCustomError(f.vault, "CashPayoutAboveProfit")
+      .withArgs(f.admin.address, wad(-200));
+    expect((await f.cash.cashPool())[0]).to.equal(USDC(200));
+    // Alice's realised profit is still there for her.
+    const [usdc] = await wallet(f, f.alice.address);
+    await withdraw(f, f.alice, f.tokens.USDC, USDC(10_200));
+    expect((await wallet(f, f.alice.address))[0] - usdc).to.equal(USDC(10_200));
+    // Once the short is in profit, that profit (and no more) is paid like any other.
+    await setPrice(f.feeds.ETH, wad(2_380));
+    await trade(f, f.bob, f.carol, MARKET.ETH, wad(1), wad(2_380));
+    await f.cash.settleCash(f.bob.address);
+    await expect(withdraw(f, f.admin, f.tokens.USDC, USDC(101))).to.be.revertedWithCustomError(f.vault, "CashPayoutAboveProfit");
+    await withdraw(f, f.admin, f.tokens.USDC, USDC(100));
     await expectCashConserved(f);
   });
 

@@ -983,6 +983,22 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -2215,6 +2231,22 @@ export const marginVaultAbi = [
       }
     ],
     "name": "AssetNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
     "type": "error"
   },
   {
@@ -6165,6 +6197,22 @@ export const tradeSettlementAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -7944,6 +7992,22 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "AssetNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
     "type": "error"
   },
   {
