@@ -33,17 +33,19 @@ describe("attacks: insurance fund", () => {
   it("inflation: a donation before a victim's deposit costs the attacker almost all of it", async () => {
     const f = await networkHelpers.loadFixture(fundUsers);
     const usdc = f.tokens.USDC.connect(f.carol) as Contract;
-    const [carolBefore, aliceBefore] = await Promise.all([f.carol, f.alice].map((u) => f.tokens.USDC.balanceOf(u.address)));
+    const usdcOf = (u: Fixture["alice"]) => f.tokens.USDC.balanceOf(u.address) as Promise<bigint>;
+    const [carolBefore, aliceBefore] = await Promise.all([usdcOf(f.carol), usdcOf(f.alice)]);
     await fund(f, f.carol).deposit(1n, f.carol.address);
     await usdc.transfer(await f.insuranceFund.getAddress(), USDC(10_000));
     await fund(f, f.alice).deposit(USDC(1_000), f.alice.address);
     await networkHelpers.time.increase(VESTING);
-    const worth = async (u: Fixture["alice"]) => f.insuranceFund.convertToAssets(await f.insuranceFund.balanceOf(u.address));
+    const worth = async (u: Fixture["alice"]): Promise<bigint> =>
+      f.insuranceFund.convertToAssets(await f.insuranceFund.balanceOf(u.address));
     // Once the donation has vested, Alice's shares are worth more than she paid; Carol recovers under 0.1% of hers.
     expect(await worth(f.alice)).to.be.greaterThanOrEqual(USDC(1_000));
-    const carolCost = carolBefore - (await f.tokens.USDC.balanceOf(f.carol.address));
+    const carolCost = carolBefore - (await usdcOf(f.carol));
     expect(await worth(f.carol)).to.be.lessThan(carolCost / 1_000n);
-    expect(aliceBefore - (await f.tokens.USDC.balanceOf(f.alice.address))).to.equal(USDC(1_000));
+    expect(aliceBefore - (await usdcOf(f.alice))).to.equal(USDC(1_000));
   });
 
   it("a donation cannot move the share price within its block: it streams in over the vesting period", async () => {
