@@ -1,33 +1,32 @@
 import { expect } from "chai";
 import type { Contract } from "ethers";
 
-import { deployDefault, MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
-import { deposit, expectCashConserved, funded, margin, SCALE, trade, USDC, wallet, withdraw, type Fixture } from "./setup.js";
+import { MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
+import {
+  debtorHolds,
+  deposit,
+  expectCashConserved,
+  roundTrip,
+  funded,
+  margin,
+  SCALE,
+  trade,
+  USDC,
+  wallet,
+  withdraw,
+  type Fixture,
+} from "./setup.js";
 
 const WAD = 10n ** 18n;
 const DISCOUNT = wad(0.01); // the default deployment's settlement discount
 
-/**
- * Alice (10,000 USDC) buys 2 ETH perp from Bob at 2,300 and sells them back at 2,600: Alice's cash is +600, Bob's
- * -600. Bob's margin is 5 WETH, so his loss can be paid only by selling his WETH; Carol has 10,000 USDC.
- */
-async function debtorHoldsWeth(): Promise<Fixture> {
-  const f = await deployDefault();
-  await deposit(f, f.alice, f.tokens.USDC, USDC(10_000));
-  await deposit(f, f.carol, f.tokens.USDC, USDC(10_000));
-  await deposit(f, f.bob, f.tokens.WETH, wad(5));
-  await trade(f, f.alice, f.bob, MARKET.ETH, wad(2), wad(2_300));
-  await setPrice(f.feeds.ETH, wad(2_600));
-  await trade(f, f.bob, f.alice, MARKET.ETH, wad(2), wad(2_600));
-  return f;
-}
+/** Bob's 5 WETH back his 600 of debt to Alice. */
+const debtorHoldsWeth = () => debtorHolds("WETH", 5n * 10n ** 18n);
 
 /** `funded`; Alice buys 2 ETH perp from Bob at 2,300 and sells back at 2,400: Alice +200 cash, Bob -200. */
 async function debtorHoldsUsdc(): Promise<Fixture> {
   const f = await funded();
-  await trade(f, f.alice, f.bob, MARKET.ETH, wad(2), wad(2_300));
-  await setPrice(f.feeds.ETH, wad(2_400));
-  await trade(f, f.bob, f.alice, MARKET.ETH, wad(2), wad(2_400));
+  await roundTrip(f, wad(2_400));
   return f;
 }
 

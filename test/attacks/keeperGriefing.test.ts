@@ -2,7 +2,17 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 
 import { MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
-import { aliceUnderwater, deposit, expectCashConserved, margin, trade, ETH_PRICE, withdraw, withQuirky, type Fixture } from "./setup.js";
+import {
+  aliceUnderwater,
+  deposit,
+  expectCashConserved,
+  margin,
+  trade,
+  ETH_PRICE,
+  withdraw,
+  withQuirky,
+  type Fixture,
+} from "./setup.js";
 
 const WAD = 10n ** 18n;
 /**

@@ -2,7 +2,20 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 
 import { deployDefault, MARKET, networkHelpers, setPrice, wad } from "../fixtures.js";
-import { deposit, ETH_PRICE, expectCashConserved, funded, margin, SCALE, trade, USDC, wallet, withdraw, type Fixture } from "./setup.js";
+import {
+  debtorHolds,
+  deposit,
+  ETH_PRICE,
+  expectCashConserved,
+  funded,
+  margin,
+  SCALE,
+  trade,
+  USDC,
+  wallet,
+  withdraw,
+  type Fixture,
+} from "./setup.js";
 
 const WAD = 10n ** 18n;
 const BTC_PRICE = wad(42_000);
@@ -19,17 +32,8 @@ async function whales(): Promise<Fixture> {
   return f;
 }
 
-/** Bob's margin is 1 WBTC (8 decimals); he loses 600 to Alice on an ETH round trip, so he owes cash he holds no USDC for. */
-async function debtorHoldsWbtc(): Promise<Fixture> {
-  const f = await deployDefault();
-  await deposit(f, f.alice, f.tokens.USDC, USDC(10_000));
-  await deposit(f, f.carol, f.tokens.USDC, USDC(10_000));
-  await deposit(f, f.bob, f.tokens.WBTC, 10n ** 8n);
-  await trade(f, f.alice, f.bob, MARKET.ETH, wad(2), ETH_PRICE);
-  await setPrice(f.feeds.ETH, wad(2_600));
-  await trade(f, f.bob, f.alice, MARKET.ETH, wad(2), wad(2_600));
-  return f;
-}
+/** Bob's margin is 1 WBTC (8 decimals): his 600 of debt to Alice can be paid only by selling satoshis. */
+const debtorHoldsWbtc = () => debtorHolds("WBTC", 10n ** 8n);
 
 describe("attacks: rounding and precision", () => {
   it("netting a 1-wei debt takes a whole 6-decimal USDC unit and keeps the excess as the debtor's cash", async () => {

@@ -83,6 +83,26 @@ export async function withQuirky(): Promise<Fixture & { quirky: Contract }> {
   return { ...f, quirky };
 }
 
+/** Alice buys 2 ETH perp from Bob at 2,300, the oracle moves to `exit` and she sells them back to him there. */
+export async function roundTrip(f: Fixture, exit: bigint): Promise<void> {
+  await trade(f, f.alice, f.bob, 1, 2n * 10n ** 18n, ETH_PRICE);
+  await setPrice(f.feeds.ETH, exit);
+  await trade(f, f.bob, f.alice, 1, 2n * 10n ** 18n, exit);
+}
+
+/**
+ * Alice and Carol hold 10,000 USDC, Bob holds `amount` of `token` (no USDC); Alice wins 600 from Bob on an ETH round
+ * trip (2,300 to 2,600): Bob owes cash that only a sale of his collateral can pay.
+ */
+export async function debtorHolds(token: "WETH" | "WBTC", amount: bigint): Promise<Fixture> {
+  const f = await deployDefault();
+  await deposit(f, f.alice, f.tokens.USDC, USDC(10_000));
+  await deposit(f, f.carol, f.tokens.USDC, USDC(10_000));
+  await deposit(f, f.bob, f.tokens[token], amount);
+  await roundTrip(f, 2_600n * 10n ** 18n);
+  return f;
+}
+
 /** Everyone whose vault cash may be non-zero in the default deployment. */
 export async function cashHolders(f: Fixture): Promise<string[]> {
   return [f.admin.address, f.alice.address, f.bob.address, f.carol.address, await f.insuranceFund.getAddress()];
@@ -110,4 +130,3 @@ export async function wallet(f: Fixture, account: string): Promise<bigint[]> {
   return Promise.all(Object.values(f.tokens).map((t) => t.balanceOf(account) as Promise<bigint>));
 }
 
-export { ethers };
