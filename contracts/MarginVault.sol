@@ -111,7 +111,8 @@ contract MarginVault is VaultStorage, IMarginVault {
         _checkAuthorized(account);
         uint256 balance = _balances[account][id];
         uint256 fromBalance = amount;
-        if (amount > balance) {
+        bool paysCash = amount > balance;
+        if (paysCash) {
             // Balance first, then positive cash from the settlement pool, in the settlement token only.
             if (id + 1 != _settlementIdPlusOne) revert ErrorsLib.InsufficientBalance(token, balance, amount);
             fromBalance = balance;
@@ -119,7 +120,7 @@ contract MarginVault is VaultStorage, IMarginVault {
         }
         if (fromBalance != 0) balance = _debitBalance(account, id, fromBalance);
 
-        _checkInitialMargin(account, _newCache());
+        _checkWithdrawal(account, paysCash);
 
         emit EventsLib.Withdraw(account, token, receiver, amount, balance);
 
@@ -596,6 +597,22 @@ contract MarginVault is VaultStorage, IMarginVault {
         if (msg.sender != account && !_operators[account][msg.sender]) {
             revert ErrorsLib.Unauthorized(msg.sender, account);
         }
+    }
+
+    /// @dev The account must end at or above initial margin; a withdrawal that paid cash out of the settlement pool must
+    /// also leave its profit and loss (cash plus its positions' notionals, rounded down as in the engine) non-negative,
+    /// so that only profit is paid: a short's sale proceeds are its position's cost basis, not a claim on the pool, and
+    /// paying them would take the tokens that realised profits are owed (the claim of docs/cash.md, min(cash, P&L)).
+    function _checkWithdrawal(address account, bool paidCash) private view {
+        RiskCache memory c = _newCache();
+        MarginLib.Portfolio memory p = _load(account, 0, c);
+        (int256 equity,, uint256 im) = MarginLib.marginRequirement(p, c.r, c.prices);
+        // Cast: margins are bounded by the engine's range (spec §4), far below 2^255.
+        if (equity < int256(im)) revert ErrorsLib.InsufficientMargin(account, equity, im);
+        if (!paidCash) return;
+        int256 profitAndLoss = p.cash;
+        for (uint256 i; i < p.positions.length; ++i) profitAndLoss += MarginLib.notional(p.positions[i], c.prices);
+        if (profitAndLoss < 0) revert ErrorsLib.CashPayoutAboveProfit(account, profitAndLoss);
     }
 
     function _checkInitialMargin(address account, RiskCache memory c) internal view {

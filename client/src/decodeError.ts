@@ -154,6 +154,7 @@ export const ERROR_SENTENCES: Record<string, Sentence> = {
   NoSettlementToken: () => "No collateral is listed on the USD asset yet, so there is no settlement token; list USDC first.",
   NotSettlementCollateral: (a) => `${a.token} is the settlement token: a debtor's USDC is netted by settleCash, not sold.`,
   InsufficientCash: (a) => `The withdrawal needs ${usd(a.amount)} of cash beyond the token balance, but the account's cash is ${usd(a.cash)}; withdraw at most the balance plus the positive cash.`,
+  CashPayoutAboveProfit: (a) => `The withdrawal would pay out cash beyond the account's profit and loss (it would be left at ${usd(a.profitAndLoss)}): a short's sale proceeds are paid only as the position is closed; close it or withdraw less.`,
   SettlementPoolShort: (a) => `The settlement pool holds ${a.pool} token units, less than the ${a.amount} this withdrawal pays in cash; settle a debtor (settle-cash) or buy a debtor's collateral, then retry.`,
   SettlementPoolNotShort: (a) => `The pool (${a.pool} units) can already pay ${a.creditor}'s claim of ${a.claim}; a debtor's collateral is sold only while the pool is short.`,
   NoCashDebt: (a) => `${a.account} has no cash debt left after netting; there is nothing to settle by a sale.`,

@@ -86,7 +86,8 @@ interface IMarginVault is IRiskRegistry {
     /// @notice Withdraws `amount` of `token` from `account` to `receiver`. The caller must be `account` or an
     /// operator it approved, and `account` must have equity >= initial margin afterwards. In the settlement token,
     /// what exceeds the balance is paid from the account's positive cash (1 token unit = 10^(18 - decimals) of cash)
-    /// out of the settlement pool; it reverts `SettlementPoolShort` when the pool holds less.
+    /// out of the settlement pool; it reverts `SettlementPoolShort` when the pool holds less, and
+    /// `CashPayoutAboveProfit` when it would pay more than the account's profit and loss (a short's sale proceeds).
     function withdraw(address token, uint256 amount, address account, address receiver) external;
 
     // ---------------------------------------------------------------- trades (SETTLER_ROLE)

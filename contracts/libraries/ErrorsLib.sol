@@ -209,6 +209,11 @@ library ErrorsLib {
     /// @notice Thrown when a withdrawal would pay out more cash than the account's positive cash (WAD).
     error InsufficientCash(address account, int256 cash, uint256 amount);
 
+    /// @notice Thrown when a withdrawal would pay out more cash than the account's profit and loss (cash plus the
+    /// notional of its positions, WAD), which it would leave at `profitAndLoss` < 0: a short's sale proceeds are its
+    /// position's cost basis, paid out only as the position is closed.
+    error CashPayoutAboveProfit(address account, int256 profitAndLoss);
+
     /// @notice Thrown when the settlement pool holds fewer settlement-token units than a withdrawal pays in cash.
     /// Someone may `settleCash` a debtor, or buy a debtor's collateral (`buyDebtorCollateral`), to refill it.
     error SettlementPoolShort(uint256 pool, uint256 amount);

@@ -187,10 +187,15 @@ library LiquidationLib {
         pl.equityBefore = e;
         pl.mmBefore = mm;
         pl.imBefore = im;
-        pl.maxFraction = maxFraction(e, mm, im, params.bonusRate, grossValue(p, prices), params.dustThreshold);
+        uint256 gross = grossValue(p, prices);
+        pl.maxFraction = maxFraction(e, mm, im, params.bonusRate, gross, params.dustThreshold);
         // A request of zero plans nothing (the close factor alone, for `maxLiquidationFraction`). An insolvent account
         // goes whole whatever the request: bad debt is settled only on an empty account.
         uint256 f = fraction == 0 ? 0 : e < 0 ? WAD : fraction < pl.maxFraction ? fraction : pl.maxFraction;
+        // A request that would leave a remainder under the dust threshold takes the whole portfolio: a liquidator
+        // cannot trim an account into dust that no keeper can liquidate at a profit (the remainder rounds down, as
+        // in `maxFraction`; below the close factor the remainder is never dust, so this only raises such requests).
+        if (f != 0 && f < WAD && gross * (WAD - f) / WAD < params.dustThreshold) f = WAD;
         pl.fraction = f;
         if (f == 0) {
             (pl.equityAfter, pl.mmAfter, pl.imAfter) = (e, mm, im);

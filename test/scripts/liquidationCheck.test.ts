@@ -14,8 +14,8 @@ function run(file: string) {
 describe("npm run liquidation:check", () => {
   it("passes on the public liquidation vectors, on-chain (preview and liquidate) and in the twin", () => {
     const { status, out } = run(PUBLIC);
-    expect(out).to.include("twin: 10/10 cases match");
-    expect(out).to.include("onchain: 10/10 cases match");
+    expect(out).to.include("twin: 11/11 cases match");
+    expect(out).to.include("onchain: 11/11 cases match");
     expect(status).to.equal(0);
   });
 

@@ -1128,6 +1128,22 @@ export const errorsAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -2475,6 +2491,22 @@ export const marginVaultAbi = [
       }
     ],
     "name": "AssetNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
     "type": "error"
   },
   {
@@ -6723,6 +6755,22 @@ export const tradeSettlementAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -8665,6 +8713,22 @@ export const insuranceFundAbi = [
       }
     ],
     "name": "AssetNotListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "int256",
+        "name": "profitAndLoss",
+        "type": "int256"
+      }
+    ],
+    "name": "CashPayoutAboveProfit",
     "type": "error"
   },
   {

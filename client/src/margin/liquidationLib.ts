@@ -127,15 +127,11 @@ export function plan(
   fraction: bigint,
 ): { plan: LiquidationPlan; taken: Portfolio; rest: Portfolio } {
   const before: MarginRequirement = marginRequirement(p, r, prices);
-  const max: bigint = maxFraction(
-    before.equity,
-    before.mm,
-    before.im,
-    params.bonusRate,
-    grossValue(p, prices),
-    params.dustThreshold,
-  );
-  const f: bigint = fraction === 0n ? 0n : before.equity < 0n ? WAD : fraction < max ? fraction : max;
+  const gross: bigint = grossValue(p, prices);
+  const max: bigint = maxFraction(before.equity, before.mm, before.im, params.bonusRate, gross, params.dustThreshold);
+  let f: bigint = fraction === 0n ? 0n : before.equity < 0n ? WAD : fraction < max ? fraction : max;
+  // A request that would leave a dust remainder takes the whole portfolio (no one is left with unliquidatable dust).
+  if (f !== 0n && f < WAD && (gross * (WAD - f)) / WAD < params.dustThreshold) f = WAD;
   const pl: LiquidationPlan = {
     fraction: f,
     value: 0n,
