@@ -42,6 +42,15 @@ export const CHECK_LABELS: Record<string, string> = {
   _checkInitialMargin: "initial margin checked after",
 };
 
+/**
+ * Internal functions whose checks depend on the caller's role (the governance paths): the matrix names them and the
+ * walk goes on through them, so that the roles they read are found.
+ */
+export const PATH_LABELS: Record<string, string> = {
+  _checkRiskChange: "steward: bounded step and interval; guardian: tighten only",
+  _checkRiskChangeSigned: "steward: bounded step and interval; guardian: tighten only",
+};
+
 interface FunctionNode extends AstNode {
   kind: string;
   visibility: string;
@@ -237,6 +246,7 @@ function guardsOf(out: AnalysisOutput, contract: ContractNode, fn: FunctionNode)
         if (name === "_checkRole" || isMsgSender(args[1])) addRole(out, guards, args[0]);
         return;
       }
+      if (name !== undefined && PATH_LABELS[name] !== undefined) guards.checks.add(PATH_LABELS[name]);
       if (name !== undefined && CHECK_LABELS[name] !== undefined) {
         guards.checks.add(CHECK_LABELS[name]);
         return;
