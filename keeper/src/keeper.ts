@@ -134,6 +134,8 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   let lastBlock: bigint | null = null;
   let lastBlockAt = 0;
   let failedRounds = 0;
+  /** The base fee of the last evaluated block (a round on the same block follows transactions in flight with it). */
+  let lastBaseFee: bigint | null = null;
   const updateLag = () => {
     if (head !== null && lastBlock !== null) metrics.blockLag.set(Number(head - lastBlock));
   };
@@ -260,12 +262,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const blockNumber = BigInt(sync.checkpoint);
     const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full;
     if (unchanged) {
-      if (sender) await sender.onBlock(blockNumber);
+      if (sender) await sender.onBlock(blockNumber, lastBaseFee);
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
       return { block: blockNumber, ...empty };
     }
     const block = await client.getBlock({ blockNumber });
+    lastBaseFee = block.baseFeePerGas;
     if (risk === null || pending.full) risk = store.riskConfig();
     const r = risk;
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
