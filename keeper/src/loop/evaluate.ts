@@ -23,7 +23,7 @@ import type { AccountStateSource } from "../liquidation/previewLiquidation.js";
 
 /** The store as the view reads it. */
 export interface AccountViewStore extends AccountStateSource {
-  accounts(): Address[];
+  accounts(): readonly Address[];
 }
 
 /** What changed since the last evaluation. */

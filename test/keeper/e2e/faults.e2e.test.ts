@@ -56,7 +56,7 @@ async function settled(d: Deployment, keeper: KeeperProcess, name: string, block
 }
 
 /** Every account of keeper `name`'s state: the twin's E, MM and IM equal `vault.accountMargin` at the checkpoint. */
-async function expectStateMatchesChain(client: PublicClient, d: Deployment, name: string): Promise<Address[]> {
+async function expectStateMatchesChain(client: PublicClient, d: Deployment, name: string): Promise<readonly Address[]> {
   const store = stateOf(d, name);
   try {
     const block = await client.getBlock({ blockNumber: BigInt(store.checkpoint()!.number) });
