@@ -9,7 +9,8 @@
  * 3. **plan** (`loop/plan.ts`): for each account under MM, worst first, the strategy's liquidation, simulated,
  *    estimated and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
  * 4. **send** (`send/sender.ts`): with bounded concurrency and a per-round time budget (the rest waits for the next
- *    round), then the receipts and replacements of what is in flight.
+ *    round), then the receipts and replacements of what is in flight. Plan and send start on the candidates among
+ *    the accounts nearest to the boundary as soon as those are decided, while the others are still being decided.
  *
  * A failing round is logged and counted and the loop goes on (`/readyz` turns unready after
  * `readiness.maxFailedRounds` in a row, or when the live head runs ahead); a missing price makes the round degraded,
