@@ -25,7 +25,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { eventsAbi } from "../client/src/abi/generated.js";
-import { deployBenchVault } from "./bench-keeper-latency.js";
+import { deployBenchVault, depositFor } from "./bench-keeper-latency.js";
 import { parseConfig } from "../keeper/src/config/loadConfig.js";
 import { createIndexer } from "../keeper/src/indexer/indexer.js";
 import { createKeeper } from "../keeper/src/keeper.js";
@@ -48,7 +48,7 @@ export async function throughputBench(parameters: { tracked: number; trades: num
   await connection.provider.request({ method: "hardhat_setBalance", params: [account.address, "0x21E19E0C9BAB2400000"] });
   await usdc.mint(admin!.address, 10n ** 15n);
   await usdc.approve(vaultAddress, 10n ** 15n);
-  await vault.deposit(await usdc.getAddress(), 100_000_000n * 10n ** 6n, account.address);
+  await depositFor(vault, usdc, account.address, 100_000_000n * 10n ** 6n);
 
   const client = createPublicClient({ transport: custom(provider) }) as PublicClient;
   const chain = defineChain({ id: 31337, name: "hardhat", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });

@@ -9,7 +9,8 @@
  * 3. **plan** (`loop/plan.ts`): for each account under MM, worst first, the strategy's liquidation, simulated,
  *    estimated and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
  * 4. **send** (`send/sender.ts`): with bounded concurrency and a per-round time budget (the rest waits for the next
- *    round), then the receipts and replacements of what is in flight.
+ *    round), then the receipts and replacements of what is in flight. Plan and send start on the candidates among
+ *    the accounts nearest to the boundary as soon as those are decided, while the others are still being decided.
  *
  * A failing round is logged and counted and the loop goes on (`/readyz` turns unready after
  * `readiness.maxFailedRounds` in a row, or when the live head runs ahead); a missing price makes the round degraded,
@@ -134,6 +135,8 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   let lastBlock: bigint | null = null;
   let lastBlockAt = 0;
   let failedRounds = 0;
+  /** The base fee of the last evaluated block (a round on the same block follows transactions in flight with it). */
+  let lastBaseFee: bigint | null = null;
   const updateLag = () => {
     if (head !== null && lastBlock !== null) metrics.blockLag.set(Number(head - lastBlock));
   };
@@ -170,7 +173,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   }
 
   /** Plans one candidate and sends it (or logs why not); true when sent. */
-  async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: boolean, pricesComplete: boolean): Promise<boolean> {
+  async function attempt(account: Address, ctx: LiquidationContext, r: RiskConfig, blockNumber: bigint, baseFee: bigint | null, balanceOk: Promise<boolean>, pricesComplete: boolean): Promise<boolean> {
     const log = logger.child({ account, block: Number(blockNumber) });
     const version = view.get(account)!.version;
     const candidate = { account, state: view.get(account)!.state, liquidator: view.get(liquidator)?.state ?? { cash: 0n, balances: new Map(), positions: new Map() }, ctx };
@@ -206,7 +209,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       log.info(decision.figures, "dry run: would liquidate");
       return false;
     }
-    if (!balanceOk) return skip("balance-low", decision.figures, false);
+    if (!(await balanceOk)) return skip("balance-low", decision.figures, false);
     try {
       await sender.send({ account, fraction: decision.plan.fraction, gas: decision.gas, fees: decision.fees, blockNumber });
       log.info(decision.figures, "liquidating");
@@ -219,18 +222,36 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
   }
 
-  /** The send step: attempts, worst first, `liquidation.concurrency` at a time, until the round's budget is spent. */
-  async function attemptAll(targets: Address[], run: (account: Address) => Promise<boolean>): Promise<{ sent: number; deferred: number }> {
-    const deadline = performance.now() + config.liquidation.roundBudgetMs;
+  /**
+   * The send step's queue: candidates are attempted in the order pushed, `liquidation.concurrency` at a time, until
+   * `deadline` (the round's budget); the rest wait for the next round. Candidates can be pushed while others run.
+   */
+  function attemptQueue(run: (account: Address) => Promise<boolean>, deadline: number) {
+    const queue: Address[] = [];
+    const workers: Promise<void>[] = [];
     let next = 0;
+    let active = 0;
     let sent = 0;
     const worker = async () => {
-      while (next < targets.length && performance.now() < deadline) {
-        if (await run(targets[next++]!)) sent++;
+      active++;
+      try {
+        while (next < queue.length && performance.now() < deadline) {
+          if (await run(queue[next++]!)) sent++;
+        }
+      } finally {
+        active--;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(config.liquidation.concurrency, targets.length) }, worker));
-    return { sent, deferred: targets.length - next };
+    return {
+      push(accounts: readonly Address[]) {
+        queue.push(...accounts);
+        while (active < config.liquidation.concurrency && active < queue.length - next) workers.push(worker());
+      },
+      async done(): Promise<{ sent: number; deferred: number }> {
+        await Promise.all(workers);
+        return { sent, deferred: queue.length - next };
+      },
+    };
   }
 
   async function tick(): Promise<TickReturnType> {
@@ -260,12 +281,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const blockNumber = BigInt(sync.checkpoint);
     const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full;
     if (unchanged) {
-      if (sender) await sender.onBlock(blockNumber);
+      if (sender) await sender.onBlock(blockNumber, lastBaseFee);
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
       return { block: blockNumber, ...empty };
     }
     const block = await client.getBlock({ blockNumber });
+    lastBaseFee = block.baseFeePerGas;
     if (risk === null || pending.full) risk = store.riskConfig();
     const r = risk;
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
@@ -278,7 +300,33 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     const ctx = createLiquidationContext(r, prices);
     if (pending.touched.has(liquidator)) marks.clear(); // a deposit of the keeper may make impossible liquidations possible
-    const { reevaluated, decidedInBigint, evicted } = view.evaluate(pending, r, ctx, prices);
+    // The send step starts as soon as the accounts nearest to the boundary are decided, and takes the others'
+    // candidates once every account is: the first liquidation does not wait for the whole re-evaluation.
+    let balance: Promise<boolean> | null = null;
+    let sentAt: number | null = null;
+    const tried = new Set<Address>();
+    const queue = attemptQueue(async (account) => {
+      const ok = await attempt(account, ctx, r, blockNumber, block.baseFeePerGas, balance!, !degraded);
+      if (ok && sentAt === null) {
+        sentAt = performance.now();
+        metrics.decisionSeconds.set((sentAt - started) / 1000);
+      }
+      return ok;
+    }, started + config.liquidation.roundBudgetMs);
+    const launch = () => {
+      const targets = view
+        .atRisk()
+        .map(({ account }) => account)
+        .filter((account) => !tried.has(account) && account !== liquidator && !sender?.isPending(account) && !marks.isMarked(account, view.get(account)!.version, blockNumber));
+      if (targets.length === 0) return;
+      for (const account of targets) tried.add(account);
+      if (balance === null) {
+        balance = sender ? sender.checkBalance() : Promise.resolve(true);
+        balance.catch(() => undefined); // awaited by each send; a failure fails those attempts, never the process
+      }
+      queue.push(targets);
+    };
+    const { reevaluated, decidedInBigint, evicted } = await view.evaluate(pending, r, ctx, prices, { onNearest: launch });
     if (evicted > 0) logger.warn({ evicted }, "reorg: accounts the store no longer has were evicted");
     pending.touched = new Set();
     pending.full = pending.evict = false;
@@ -287,23 +335,14 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     metrics.accountsTracked.set(view.size);
     metrics.atRiskAccounts.set(atRisk.length);
     metrics.unpricedAccounts.set(view.unpriced);
-
-    let sent = 0;
-    const targets = atRisk
-      .map(({ account }) => account)
-      .filter((account) => account !== liquidator && !sender?.isPending(account) && !marks.isMarked(account, view.get(account)!.version, blockNumber));
-    if (targets.length > 0) {
-      const balanceOk = sender ? await sender.checkBalance() : true;
-      const result = await attemptAll(targets, (account) => attempt(account, ctx, r, blockNumber, block.baseFeePerGas, balanceOk, !degraded));
-      sent = result.sent;
-      metrics.deferredCandidates.set(result.deferred);
-      if (result.deferred > 0) logger.warn({ deferred: result.deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
-      if (sent > 0) metrics.decisionSeconds.set((performance.now() - started) / 1000);
-    }
+    launch();
+    const { sent, deferred } = await queue.done();
+    if (tried.size > 0) metrics.deferredCandidates.set(deferred);
+    if (deferred > 0) logger.warn({ deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
     metrics.markedAccounts.set(marks.count(blockNumber));
     if (sender) {
       await sender.onBlock(blockNumber, block.baseFeePerGas);
-      if (targets.length === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
+      if (tried.size === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
     }
     lastBlock = blockNumber;
     lastBlockAt = Date.now();

@@ -91,7 +91,7 @@ export function createMetrics(parameters: CreateMetricsParameters = {}): KeeperM
     loopErrors: new Counter({ name: "keeper_loop_errors_total", help: "Decision rounds that failed.", labelNames: ["error"], registers }),
     keeperBalance: new Gauge({ name: "keeper_balance_eth", help: "The keeper's native balance (ether units).", registers }),
     balanceLow: new Gauge({ name: "keeper_balance_low", help: "1 while the native balance is under gas.minBalanceEth.", registers }),
-    decisionSeconds: new Gauge({ name: "keeper_decision_seconds", help: "Seconds from a block seen to its liquidations sent.", registers }),
+    decisionSeconds: new Gauge({ name: "keeper_decision_seconds", help: "Seconds from a round's start (after indexing) to its first liquidation sent.", registers }),
     blockLag: new Gauge({ name: "keeper_block_lag", help: "Blocks between the chain head and the last block processed.", registers }),
     failedRounds: new Gauge({ name: "keeper_failed_rounds", help: "Rounds failed in a row.", registers }),
     degradedRounds: new Counter({ name: "keeper_degraded_rounds_total", help: "Rounds evaluated with some price missing.", registers }),

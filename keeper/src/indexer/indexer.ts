@@ -3,9 +3,10 @@
  * round it checks that the checkpoint block is still canonical; when it is not, it walks back through the
  * remembered block hashes to the fork point, rolls the store back to it and re-indexes from there.
  */
-import { BlockNotFoundError, getAddress, type Address, type Hex, type PublicClient } from "viem";
+import { BlockNotFoundError, type Address, type Hex, type PublicClient } from "viem";
 
 import { aggregatorV3Abi } from "../../../client/src/abi/generated.js";
+import { checksum } from "../address.js";
 import { KeeperError, ReorgDetectedError, ReorgTooDeepError, RpcError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { KeeperMetrics } from "../metrics.js";
@@ -85,7 +86,7 @@ export function collectTouched(event: Pick<VaultEvent, "eventName" | "args">, to
   const args = event.args as Record<string, unknown>;
   for (const field of fields) {
     const value = args[field];
-    if (typeof value === "string") touched.add(getAddress(value));
+    if (typeof value === "string") touched.add(checksum(value));
   }
   return false;
 }

@@ -23,7 +23,7 @@ import type { AccountStateSource } from "../liquidation/previewLiquidation.js";
 
 /** The store as the view reads it. */
 export interface AccountViewStore extends AccountStateSource {
-  accounts(): Address[];
+  accounts(): readonly Address[];
 }
 
 /** What changed since the last evaluation. */
@@ -54,10 +54,28 @@ export interface TrackedAccount {
   version: number;
 }
 
+/** Options of `AccountView.evaluate`. */
+export interface EvaluateOptions {
+  /**
+   * Called once the accounts nearest to the boundary are decided, before the others (the keeper starts sending
+   * their liquidations then, so that the first send does not wait for the whole re-evaluation).
+   */
+  onNearest?: () => void;
+  /**
+   * How many of the re-evaluated accounts, nearest first by their last distance to the boundary, are decided before
+   * `onNearest`; the others follow in chunks of that size, the event loop served between chunks.
+   * @default 2048
+   */
+  chunk?: number;
+}
+
 /** The account view. */
 export interface AccountView {
-  /** Re-evaluates what `changes` and the price moves since the last call can have changed. */
-  evaluate(changes: EvaluateChanges, risk: RiskConfig, ctx: LiquidationContext, prices: bigint[]): EvaluateReturnType;
+  /**
+   * Re-evaluates what `changes` and the price moves since the last call can have changed: every such account is
+   * decided (exactly) before it resolves; the nearest to the boundary first.
+   */
+  evaluate(changes: EvaluateChanges, risk: RiskConfig, ctx: LiquidationContext, prices: bigint[], options?: EvaluateOptions): Promise<EvaluateReturnType>;
   /** The accounts under maintenance margin, worst (largest MM - E) first. */
   atRisk(): { account: Address; shortfall: bigint }[];
   get(account: Address): TrackedAccount | undefined;
@@ -74,7 +92,36 @@ interface Tracked extends TrackedAccount {
   round: number;
   unpriced: boolean;
   atRisk: boolean;
+  /** The float screen's E - MM over gross value at the last evaluation (-Infinity before the first): the order. */
+  distance: number;
+  /** The round in which it was among the nearest (decided first). */
+  near: number;
 }
+
+/**
+ * About the `k` accounts of `dirty` nearest to the boundary (smallest last distance), marked `near = round`: those
+ * under the distance that ranks k-th in an even sample of 512, and ties while fewer than k (one pass, no sort of the
+ * whole list). `dirty` itself when it is small.
+ */
+function nearest(dirty: Tracked[], k: number, round: number): Tracked[] {
+  if (dirty.length <= k) return dirty;
+  const samples = Math.min(512, dirty.length);
+  const sample = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) sample[i] = dirty[Math.floor((i * dirty.length) / samples)]!.distance;
+  sample.sort();
+  const threshold = sample[Math.min(samples - 1, Math.ceil((samples * k) / dirty.length))]!;
+  const near: Tracked[] = [];
+  for (const t of dirty) {
+    // Ties at the threshold (many accounts alike) only while there is room: the first pass stays small.
+    if (t.distance < threshold || (t.distance === threshold && near.length < k)) {
+      t.near = round;
+      near.push(t);
+    }
+  }
+  return near;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The engine portfolio of `state` as `MarginVault._load` builds it (zero entries left out, balances in WAD). */
 function bookOf(state: AccountState, r: RiskConfig): { book: MarginBook | null; mask: number } {
@@ -105,7 +152,7 @@ function bookOf(state: AccountState, r: RiskConfig): { book: MarginBook | null; 
  * @returns The view.
  * @example
  * const view = createAccountView({ store });
- * view.evaluate({ touched: sync.touched, full: false, evict: false }, risk, ctx, prices);
+ * await view.evaluate({ touched: sync.touched, full: false, evict: false }, risk, ctx, prices);
  * for (const { account } of view.atRisk()) plan(account);
  */
 export function createAccountView(parameters: { store: AccountViewStore }): AccountView {
@@ -125,7 +172,7 @@ export function createAccountView(parameters: { store: AccountViewStore }): Acco
     const state = stateFromStore(store, r, account);
     let t = tracked.get(account);
     if (t === undefined) {
-      t = { account, state, assets: new Set(), book: null, mask: 0, version: 0, round: 0, unpriced: false, atRisk: false };
+      t = { account, state, assets: new Set(), book: null, mask: 0, version: 0, round: 0, unpriced: false, atRisk: false, distance: -Infinity, near: 0 };
       tracked.set(account, t);
     }
     for (const asset of t.assets) holders.get(asset)?.delete(t);
@@ -151,7 +198,8 @@ export function createAccountView(parameters: { store: AccountViewStore }): Acco
   }
 
   return {
-    evaluate(changes, r, ctx, prices) {
+    async evaluate(changes, r, ctx, prices, options = {}) {
+      const chunk = options.chunk ?? 2048;
       round++;
       const full = changes.full || riskSeen !== r || batchParams === null;
       const dirty: Tracked[] = [];
@@ -182,7 +230,7 @@ export function createAccountView(parameters: { store: AccountViewStore }): Acco
       let unpricedMask = 0;
       for (let asset = 0; asset < prices.length; asset++) if (!(prices[asset]! > 0n)) unpricedMask |= 1 << asset;
       let decidedInBigint = 0;
-      for (const t of dirty) {
+      const decide = (t: Tracked) => {
         t.version++;
         const unpriced = t.book === null || (t.mask & unpricedMask) !== 0;
         if (unpriced !== t.unpriced) {
@@ -192,6 +240,7 @@ export function createAccountView(parameters: { store: AccountViewStore }): Acco
         let verdict = 0;
         if (!unpriced) {
           verdict = screenAccount(t.book!, batchParams!, bp, 0, scratch);
+          t.distance = scratch.distance;
           if (verdict < 0) {
             decidedInBigint++;
             verdict = isLiquidatableBigint(t.book!, batchParams!, bp, 0, scratch) ? 1 : 0;
@@ -202,12 +251,26 @@ export function createAccountView(parameters: { store: AccountViewStore }): Acco
             t.atRisk = false;
             shortfalls.delete(t.account);
           }
-          continue;
+          return;
         }
         // A candidate: the full requirement (as the vault computes it) gives the shortfall that ranks it.
         const req = requirementOf(t.state, ctx)!;
         t.atRisk = true;
         shortfalls.set(t.account, req.mm - req.equity);
+      };
+      // The accounts nearest to the boundary first (a price move reaches them first), then the others in chunks
+      // with the event loop served in between (the first liquidations are planned and sent meanwhile). Every
+      // verdict is exact whatever the order: the order only decides when each is known within the round.
+      const near = nearest(dirty, chunk, round);
+      for (const t of near) decide(t);
+      options.onNearest?.();
+      if (near !== dirty) {
+        let n = 0;
+        for (const t of dirty) {
+          if (t.near === round) continue;
+          decide(t);
+          if (++n % chunk === 0) await nextTurn();
+        }
       }
       return { reevaluated: dirty.length, decidedInBigint, evicted };
     },

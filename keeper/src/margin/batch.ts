@@ -132,11 +132,16 @@ export interface BatchScratch {
   ws: bigint[];
   /** Float exposures / weighted sensitivities by asset. */
   wsFloat: Float64Array;
+  /**
+   * Set by `screenAccount`: the account's float E - MM over the gross value of its items (about the relative price
+   * move that would take it to the boundary; infinite without items). An ordering hint only, never a decision.
+   */
+  distance: number;
 }
 
 /** Allocates the scratch buffers for `assets` assets. */
 export function createBatchScratch(assets: number): BatchScratch {
-  return { ws: new Array<bigint>(assets).fill(0n), wsFloat: new Float64Array(assets) };
+  return { ws: new Array<bigint>(assets).fill(0n), wsFloat: new Float64Array(assets), distance: Infinity };
 }
 
 const WAD_MINUS_1 = WAD - 1n;
@@ -333,6 +338,7 @@ export function screenAccount(book: MarginBook, params: BatchParams, bp: BatchPr
   e.fill(0);
   let equity = book.cashFloat[i]!;
   let gross = Math.abs(equity);
+  const cashGross = gross;
   let addOns = 0;
   const end = book.offsets[i + 1]!;
   for (let j = book.offsets[i]!; j < end; j++) {
@@ -372,6 +378,7 @@ export function screenAccount(book: MarginBook, params: BatchParams, bp: BatchPr
   // The band: float error relative to the magnitudes involved; the square root of the absolute error of S
   // (which cancellation between hedged exposures can leave much larger than S itself); the wei roundings.
   const band = SCREEN_TOLERANCE * gross + Math.sqrt(sAbs * 1e-13) + 1e-12;
+  scratch.distance = gross > cashGross ? slack / (gross - cashGross) : Infinity;
   if (slack > band) return 0;
   if (slack < -band) return 1;
   return -1;

@@ -2,7 +2,8 @@
  * The liquidation sender: EIP-1559 fees capped by the config, the nonce from viem's `nonceManager` (on the
  * account), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement for a
  * transaction still not mined after `gas.replaceAfterBlocks` blocks, with fees at least `gas.feeBumpPercent`
- * (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within `gas.maxFeePerGasGwei`.
+ * (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within `gas.maxFeePerGasGwei`; while
+ * the base fee is above that cap, nothing is replaced (no fee within the cap could be mined).
  * With a journal (the store), every transaction is recorded with its signed hash BEFORE it is broadcast, so a crash
  * between the two cannot lose a transaction that may be out; a restarted sender resumes the ones still pending.
  *
@@ -16,6 +17,7 @@ import {
   keccak256,
   TransactionReceiptNotFoundError,
   formatEther,
+  formatGwei,
   parseGwei,
   type Address,
   type Chain,
@@ -192,7 +194,10 @@ export function createSender(parameters: CreateSenderParameters): Sender {
       maxFeePerGas: p.fees.maxFeePerGas,
       maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
       type: "eip1559",
-      ...(p.nonce !== undefined ? { nonce: p.nonce } : {}),
+      // viem fills the nonce from the manager only when it is passed here (it does not read the account's): without
+      // it the nonce is the node's pending count, which leaves out a transaction the base fee keeps out of blocks,
+      // and the next liquidation would reuse its nonce (refused as an underpriced replacement).
+      ...(p.nonce !== undefined ? { nonce: p.nonce } : { nonceManager: account.nonceManager }),
     });
     try {
       const serialized = await walletClient.signTransaction(request as never);
@@ -320,6 +325,12 @@ export function createSender(parameters: CreateSenderParameters): Sender {
           if (blockNumber - pending.sentAtBlock < BigInt(gas.replaceAfterBlocks)) continue;
           if (pending.fees.maxFeePerGas >= cap) {
             logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation stuck at the fee cap; waiting");
+            continue;
+          }
+          if (baseFeePerGas !== null && baseFeePerGas > cap) {
+            // No fee within the cap can be mined now (some nodes refuse such a transaction outright): hold it, and
+            // replace it once the base fee is back under the cap.
+            logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce, baseFeeGwei: formatGwei(baseFeePerGas) }, "base fee above the fee cap: liquidation in flight held until it falls");
             continue;
           }
           const fees = replacementFees(pending.fees, baseFeePerGas, gas.feeBumpPercent, cap);

@@ -6,6 +6,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { getAddress, zeroAddress, type Address, type Hex } from "viem";
 
+import { checksum } from "../address.js";
 import { StoreError } from "../errors.js";
 import { STORE_SCHEMA, STORE_SCHEMA_VERSION } from "./schema.js";
 import type {
@@ -55,6 +56,15 @@ export interface ApplyBatchParameters {
 
 type Row = Record<string, unknown>;
 
+/** One account's current state in the in-memory mirror. */
+interface AccountRows {
+  cash: bigint;
+  /** By token (checksummed), zero balances included. */
+  balances: Map<Address, bigint>;
+  /** By market id, zero positions included. */
+  positions: Map<number, bigint>;
+}
+
 // Config rows are JSON; these fields are integers kept as decimal strings.
 const BIGINT_FIELDS = new Set([
   "heartbeat", "scan", "maxPrice", "haircut", "depositCap", "k", "openInterestCap", "gracePeriod", "bonusRate", "fundShare", "dustThreshold",
@@ -63,9 +73,18 @@ const toJson = (value: object): string => JSON.stringify(value, (_k, v: unknown)
 const fromJson = <T>(text: string): T =>
   JSON.parse(text, (k, v: unknown) => (BIGINT_FIELDS.has(k) && typeof v === "string" ? BigInt(v) : v)) as T;
 
-/** The keeper's SQLite state. Create it with `openStore`. */
+/**
+ * The keeper's SQLite state. Create it with `openStore`.
+ *
+ * Every account's current cash, balances and positions are also mirrored in memory (built from SQLite by one query on
+ * the first read, kept current by `applyBatch`, rebuilt after a rollback or a failed batch): the per-block loop reads
+ * accounts from the mirror, never row by row from SQLite, which stays the durable copy written once per batch.
+ */
 export class KeeperStore {
   readonly #db: DatabaseSync;
+  #mirror: Map<Address, AccountRows> | null = null;
+  /** `accounts()`, sorted, until an account is added or the mirror rebuilt. */
+  #sortedAccounts: Address[] | null = null;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -114,15 +133,20 @@ export class KeeperStore {
    * @param keepBlocks How many recent block hashes to keep (the reorg window).
    */
   applyBatch(parameters: ApplyBatchParameters, keepBlocks: number): void {
-    this.transaction(() => {
-      for (const event of parameters.events) this.#apply(event);
-      const insertBlock = this.#db.prepare("INSERT OR REPLACE INTO blocks (number, hash, parent_hash) VALUES (?, ?, ?)");
-      for (const block of parameters.blocks) insertBlock.run(block.number, block.hash, block.parentHash);
-      this.#db
-        .prepare("INSERT OR REPLACE INTO checkpoint (id, number, hash) VALUES (1, ?, ?)")
-        .run(parameters.checkpoint.number, parameters.checkpoint.hash);
-      this.#db.prepare("DELETE FROM blocks WHERE number <= ?").run(parameters.checkpoint.number - keepBlocks);
-    });
+    try {
+      this.transaction(() => {
+        for (const event of parameters.events) this.#apply(event);
+        const insertBlock = this.#db.prepare("INSERT OR REPLACE INTO blocks (number, hash, parent_hash) VALUES (?, ?, ?)");
+        for (const block of parameters.blocks) insertBlock.run(block.number, block.hash, block.parentHash);
+        this.#db
+          .prepare("INSERT OR REPLACE INTO checkpoint (id, number, hash) VALUES (1, ?, ?)")
+          .run(parameters.checkpoint.number, parameters.checkpoint.hash);
+        this.#db.prepare("DELETE FROM blocks WHERE number <= ?").run(parameters.checkpoint.number - keepBlocks);
+      });
+    } catch (error) {
+      this.#forgetMirror(); // the transaction rolled back: the mirror may hold part of the batch
+      throw error;
+    }
   }
 
   /**
@@ -143,6 +167,49 @@ export class KeeperStore {
       this.#db.prepare("DELETE FROM blocks WHERE number > ?").run(number);
       this.#db.prepare("INSERT OR REPLACE INTO checkpoint (id, number, hash) VALUES (1, ?, ?)").run(number, block.hash as string);
     });
+    this.#forgetMirror();
+  }
+
+  // ------------------------------------------------------------------ the in-memory mirror of the accounts
+
+  #forgetMirror(): void {
+    this.#mirror = null;
+    this.#sortedAccounts = null;
+  }
+
+  /** The mirror, built from SQLite when needed (one query over the current state). */
+  #accountsMirror(): Map<Address, AccountRows> {
+    if (this.#mirror !== null) return this.#mirror;
+    const mirror = new Map<Address, AccountRows>();
+    const rows = this.#db
+      .prepare("SELECT kind, account, key, value FROM current_state WHERE kind IN ('cash', 'balance', 'position')")
+      .all() as Row[];
+    for (const row of rows) this.#mirrorSet(mirror, row.kind as string, row.account as Address, row.key as string, BigInt(row.value as string));
+    this.#mirror = mirror;
+    return mirror;
+  }
+
+  #mirrorSet(mirror: Map<Address, AccountRows>, kind: string, account: Address, key: string, value: bigint): void {
+    let rows = mirror.get(account);
+    if (rows === undefined) {
+      mirror.set(account, (rows = { cash: 0n, balances: new Map(), positions: new Map() }));
+      this.#sortedAccounts = null;
+    }
+    if (kind === "cash") rows.cash = value;
+    else if (kind === "balance") rows.balances.set(key as Address, value);
+    else rows.positions.set(Number(key), value);
+  }
+
+  /** Writes an account row to SQLite (in the caller's transaction) and to the mirror when it is built. */
+  #account(event: VaultEvent, kind: "cash" | "balance" | "position", account: Address, key: string, value: bigint): void {
+    this.#insert(event, kind, account, key, value.toString());
+    if (this.#mirror !== null) this.#mirrorSet(this.#mirror, kind, account, key, value);
+  }
+
+  /** `account`'s rows (an address in any case). */
+  #rows(account: Address): AccountRows | undefined {
+    const mirror = this.#accountsMirror();
+    return mirror.get(account) ?? mirror.get(checksum(account));
   }
 
   // ------------------------------------------------------------------ applying events
@@ -180,15 +247,15 @@ export class KeeperStore {
     switch (event.eventName) {
       case "Deposit":
       case "Withdraw":
-        return this.#insert(event, "balance", getAddress(event.args.account), getAddress(event.args.token), event.args.balance.toString());
+        return this.#account(event, "balance", checksum(event.args.account), checksum(event.args.token), event.args.balance);
       case "PositionChanged":
-        return this.#insert(event, "position", getAddress(event.args.account), event.args.market.toString(), event.args.size.toString());
+        return this.#account(event, "position", checksum(event.args.account), event.args.market.toString(), event.args.size);
       case "CashChanged":
-        return this.#insert(event, "cash", getAddress(event.args.account), "", event.args.cash.toString());
+        return this.#account(event, "cash", checksum(event.args.account), "", event.args.cash);
       case "CollateralTransferred": {
-        const token = getAddress(event.args.token);
-        this.#insert(event, "balance", getAddress(event.args.from), token, event.args.fromBalance.toString());
-        return this.#insert(event, "balance", getAddress(event.args.to), token, event.args.toBalance.toString());
+        const token = checksum(event.args.token);
+        this.#account(event, "balance", checksum(event.args.from), token, event.args.fromBalance);
+        return this.#account(event, "balance", checksum(event.args.to), token, event.args.toBalance);
       }
       case "LiquidationConfigSet": {
         const { bonusRate, fundShare, dustThreshold } = event.args;
@@ -266,30 +333,29 @@ export class KeeperStore {
     return rows.map((row) => ({ account: row.account as string, key: row.key as string, value: row.value as string }));
   }
 
-  /** Every account that ever had cash, a balance or a position, sorted. */
-  accounts(): Address[] {
-    const rows = this.#db
-      .prepare("SELECT DISTINCT account FROM state_log WHERE kind IN ('cash', 'balance', 'position') ORDER BY account")
-      .all() as Row[];
-    return rows.map((row) => row.account as Address);
+  /** Every account that ever had cash, a balance or a position, sorted (the caller must not modify the array). */
+  accounts(): readonly Address[] {
+    this.#sortedAccounts ??= [...this.#accountsMirror().keys()].sort();
+    return this.#sortedAccounts;
   }
 
   /** `account`'s settled cash (WAD, signed); 0 when it never changed. */
   cash(account: Address): bigint {
-    const value = this.#latest("cash", getAddress(account), "");
-    return value === undefined ? 0n : BigInt(value);
+    return this.#rows(account)?.cash ?? 0n;
   }
 
   /** `account`'s balances (token units), zero balances included, by token address. */
   balances(account: Address): BalanceRow[] {
-    return this.#current("balance", getAddress(account)).map((row) => ({ token: row.key as Address, amount: BigInt(row.value) }));
+    const rows = this.#rows(account);
+    if (rows === undefined) return [];
+    return [...rows.balances].map(([token, amount]) => ({ token, amount })).sort((x, y) => (x.token < y.token ? -1 : 1));
   }
 
   /** `account`'s positions (WAD, signed), zero positions included, by market id. */
   positions(account: Address): PositionRow[] {
-    return this.#current("position", getAddress(account))
-      .map((row) => ({ market: Number(row.key), size: BigInt(row.value) }))
-      .sort((x, y) => x.market - y.market);
+    const rows = this.#rows(account);
+    if (rows === undefined) return [];
+    return [...rows.positions].map(([market, size]) => ({ market, size })).sort((x, y) => x.market - y.market);
   }
 
   /** The vault's risk configuration as of the checkpoint. */

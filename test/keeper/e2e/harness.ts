@@ -345,8 +345,9 @@ export async function openAndCrash(d: Deployment, counterparty: Wallet, symbol: 
   const victim = await newUser(d, Math.ceil(1.65 * m * NOTIONAL));
   await trade(d, victim, counterparty, market, size, price);
   const drop = (0.65 * m) / (1 - m) + 0.08;
-  /** Submits the oracle move (the caller mines and waits when automine is off). */
-  const crash = async () => d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n) as Promise<{ wait(): Promise<unknown> }>;
+  /** Submits the oracle move (the caller mines and waits when automine is off; `overrides`: e.g. its fees). */
+  const crash = async (overrides: Record<string, unknown> = {}) =>
+    d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n, overrides) as Promise<{ wait(): Promise<unknown> }>;
   if (options.crash !== false) {
     await (await crash()).wait();
     if (!(await d.vault.isLiquidatable(victim.address))) throw new Error("the victim is not under maintenance margin");

@@ -120,6 +120,19 @@ describe("keeper sender", () => {
     expect(fees.maxFeePerGas).to.equal(parseGwei("30"));
   });
 
+  it("holds a transaction in flight while the base fee is above the cap, replaces it once the base fee falls under it", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, { replaceAfterBlocks: 1, feeBumpPercent: 20, maxFeePerGasGwei: 50 });
+    const old: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: old, blockNumber: 10n });
+    await sender.onBlock(11n, parseGwei("200"));
+    await sender.onBlock(12n, parseGwei("175"));
+    expect(fake.sent, "no replacement at any fee within the cap while the base fee is above it").to.have.length(1);
+    await sender.onBlock(13n, parseGwei("30"));
+    expect(fake.sent).to.have.length(2);
+    expect(fake.sent[1]!.maxFeePerGas, "2 x 30 gwei + tip, capped").to.equal(parseGwei("50"));
+  });
+
   it("records sent transactions in the store: after a restart the pending one is known, followed and not resent", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "keeper-sender-")), "state.sqlite");
     const fake = fakeChain();

@@ -115,6 +115,7 @@ describe("keeper store", () => {
     const store = openStore({ path: ":memory:", vault: VAULT, chainId: 31337 });
     block(store, 1, listing());
     const rows = store.rowCount();
+    expect(store.accounts()).to.deep.equal([]); // the in-memory mirror is built: it must not keep the failed batch
     expect(() =>
       block(store, 2, [
         { ...at(2), eventName: "Deposit", args: { account: ALICE, token: USDC, caller: ALICE, amount: 1n, balance: 1n } },
@@ -123,6 +124,37 @@ describe("keeper store", () => {
     ).to.throw(StoreError, /never listed/);
     expect(store.rowCount()).to.equal(rows);
     expect(store.checkpoint()!.number).to.equal(1);
+    expect(store.accounts()).to.deep.equal([]);
+    expect(store.balances(ALICE)).to.deep.equal([]);
+  });
+
+  it("keeps its in-memory accounts equal to the file: batch by batch, and after a rollback", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "keeper-store-")), "state.sqlite");
+    const store = openStore({ path, vault: VAULT, chainId: 31337 });
+    const fromFile = () => {
+      const other = openStore({ path, vault: VAULT, chainId: 31337 });
+      try {
+        return snapshot(other);
+      } finally {
+        other.close();
+      }
+    };
+    block(store, 1, listing());
+    expect(snapshot(store)).to.deep.equal(fromFile());
+    block(store, 2, [
+      { ...at(2), eventName: "Deposit", args: { account: ALICE.toLowerCase() as Address, token: USDC, caller: ALICE, amount: 5n, balance: 5n } },
+      { ...at(2), eventName: "CollateralTransferred", args: { from: ALICE, to: BOB, token: USDC, amount: 2n, fromBalance: 3n, toBalance: 2n } },
+      { ...at(2), eventName: "PositionChanged", args: { account: BOB, market: 0n, delta: 1n, size: 1n } },
+    ]);
+    expect(snapshot(store)).to.deep.equal(fromFile());
+    expect(store.cash(BOB.toLowerCase() as Address), "an address in any case").to.equal(0n);
+    expect(store.balances(BOB.toLowerCase() as Address)).to.deep.equal([{ token: USDC, amount: 2n }]);
+    block(store, 3, [{ ...at(3), eventName: "CashChanged", args: { account: getAddress("0x00000000000000000000000000000000000000c4"), delta: 1n, cash: 1n } }]);
+    expect(snapshot(store)).to.deep.equal(fromFile());
+    store.rollback(2);
+    expect(snapshot(store)).to.deep.equal(fromFile());
+    expect(store.accounts()).to.deep.equal([BOB, ALICE].sort());
+    store.close();
   });
 
   it("persists to a file and refuses a file of another vault or chain", () => {
