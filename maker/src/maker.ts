@@ -75,10 +75,12 @@ export function createMaker(parameters: CreateMakerParameters) {
         });
         const abs = o.size > 0n ? o.size : -o.size;
         const rest = abs - filled;
-        return { market: Number(o.order.market), size: o.size > 0n ? rest : -rest, price: o.price };
+        return { quote: o, market: Number(o.order.market), size: o.size > 0n ? rest : -rest, price: o.price };
       }),
     );
-    return left.filter((r) => r.size !== 0n);
+    // A quote filled in full reserves nothing any more: forget it, so that a busy maker reads few fills per request.
+    for (const r of left) if (r.size === 0n) outstanding.splice(outstanding.indexOf(r.quote), 1);
+    return left.filter((r) => r.size !== 0n).map(({ market, size, price }) => ({ market, size, price }));
   }
 
   async function decide(request: QuoteRequest): Promise<QuoteResult> {
