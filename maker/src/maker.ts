@@ -94,9 +94,14 @@ export function createMaker(parameters: CreateMakerParameters) {
 
     const oraclePrice = snapshot.prices[market.asset] ?? 0n;
     if (oraclePrice === 0n) return { ok: false, reason: "stale-feed", error: `the ${d.assets[market.asset]!.symbol} feed is stale or rejected by the vault` };
-    const block = await pm.publicClient.getBlock({ blockNumber: snapshot.blockNumber });
-    const [, , , updatedAt] = await pm.publicClient.readContract({ address: d.assets[market.asset]!.feed, abi: aggregatorV3Abi, functionName: "latestRoundData", blockNumber: snapshot.blockNumber });
-    const chainNow = Math.max(Number(block.timestamp), now());
+    const [block, pending, [, , , updatedAt]] = await Promise.all([
+      pm.publicClient.getBlock({ blockNumber: snapshot.blockNumber }),
+      // The next block's timestamp is the chain's clock, which can run ahead of this machine's (a dev node that mined
+      // many blocks a second, a skewed host clock): expiry and feed age follow it, as the contracts do.
+      pm.publicClient.getBlock({ blockTag: "pending" }).catch(() => null),
+      pm.publicClient.readContract({ address: d.assets[market.asset]!.feed, abi: aggregatorV3Abi, functionName: "latestRoundData", blockNumber: snapshot.blockNumber }),
+    ]);
+    const chainNow = Math.max(Number(block.timestamp), Number(pending?.timestamp ?? 0n), now());
     if (chainNow - Number(updatedAt) > config.maxFeedAgeSeconds) {
       return { ok: false, reason: "stale-feed", error: `the ${d.assets[market.asset]!.symbol} price is ${chainNow - Number(updatedAt)} s old (limit ${config.maxFeedAgeSeconds} s)` };
     }
