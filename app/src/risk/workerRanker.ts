@@ -4,6 +4,7 @@
  */
 import type { Book } from "../chain/book.js";
 import type { ChainSnapshot } from "../chain/sync.js";
+import { recordTiming } from "../timing.js";
 import type { RankRequest, RankResponse } from "./rankWorker.js";
 
 /** A ranking worker. */
@@ -13,15 +14,26 @@ export interface WorkerRanker {
   stop(): void;
 }
 
+let early: Worker | null = null;
+
+/** Starts the worker before the page has its data, so that its script loads and compiles meanwhile. */
+export function prestartRankWorker(): void {
+  early ??= new Worker(new URL("./rankWorker.ts", import.meta.url), { type: "module" });
+}
+
 /**
- * Starts the worker.
+ * Starts the worker (or takes the one `prestartRankWorker` started).
  *
  * @param onRanked Called with each ranking, in request order.
  * @param onError Called when the worker fails (the page shows it; the ranking stays as it was).
  */
 export function createWorkerRanker(onRanked: (response: RankResponse) => void, onError: (error: Error) => void): WorkerRanker {
-  const worker = new Worker(new URL("./rankWorker.ts", import.meta.url), { type: "module" });
-  worker.onmessage = (event: MessageEvent<RankResponse>) => onRanked(event.data);
+  const worker = early ?? new Worker(new URL("./rankWorker.ts", import.meta.url), { type: "module" });
+  early = null;
+  worker.onmessage = (event: MessageEvent<RankResponse>) => {
+    recordTiming("rankReceived", performance.now());
+    onRanked(event.data);
+  };
   worker.onerror = (event) => onError(new Error(`ranking worker: ${event.message}`));
   let seq = 0;
   let sentBook: Book | null = null;
@@ -35,6 +47,7 @@ export function createWorkerRanker(onRanked: (response: RankResponse) => void, o
       const accounts = full ? [...book.accounts.values()] : [...snapshot.touched!].flatMap((a) => book.accounts.get(a) ?? []);
       const request: RankRequest = { seq: ++seq, block: snapshot.block, deployment: snapshot.deployment, prices: snapshot.prices, configVersion: book.configVersion, full, accounts };
       worker.postMessage(request);
+      recordTiming("rankPosted", performance.now());
     },
     stop: () => worker.terminate(),
   };
