@@ -176,7 +176,7 @@ export function cashReportLines(outcome: CashOutcome): string[] {
   const liquid = f.tokens + (f.vaultCash > 0n ? f.vaultCash : 0n);
   return [
     `- **Realised profit withdrawn in USDC: ${usd(outcome.profitWithdrawn)}** by the ${outcome.profitable} accounts that closed in profit ` +
-      `(${outcome.closed} accounts closed their positions against the market maker at the end; debts netted with \`settleCash\`` +
+      `(${outcome.closed} accounts closed their positions through the RFQ maker at the end; debts netted with \`settleCash\`` +
       `${outcome.sales > 0 ? `, ${outcome.sales} debtor-collateral sales` : ""}; settlement pool left ${usd(outcome.poolLeft)}).`,
     `- Insurance fund at the end: tokens ${usd(f.tokens)} + vault cash ${usd(f.vaultCash)} = ${usd(liquid)} against its shareholders' claims ` +
       `(totalAssets, income still streaming excluded) ${usd(f.claims)}.`,
