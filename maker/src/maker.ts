@@ -9,6 +9,7 @@ import { parseUnits, type Hex } from "viem";
 
 import { aggregatorV3Abi, tradeSettlementAbi } from "../../client/src/abi/generated.js";
 import type { PortfolioMarginClient } from "../../client/src/client.js";
+import type { Deployment } from "../../client/src/deployment.js";
 import type { Logger } from "../../client/src/log.js";
 import type { Order } from "../../client/src/orders.js";
 import type { Quote, QuoteRequest } from "../../client/src/quote.js";
@@ -42,6 +43,12 @@ export interface CreateMakerParameters {
 }
 
 const BPS = 10_000n;
+
+/**
+ * How long the maker uses a listing it read (ms): reading it is ~40 calls, more than the rest of a quote. A risk
+ * parameter changed meanwhile only makes the maker's own IM check a few seconds late; the vault checks every fill.
+ */
+const DEPLOYMENT_REFRESH_MS = 10_000;
 
 /**
  * Creates the maker.
@@ -83,8 +90,16 @@ export function createMaker(parameters: CreateMakerParameters) {
     return left.filter((r) => r.size !== 0n).map(({ market, size, price }) => ({ market, size, price }));
   }
 
+  let listing: { deployment: Deployment; at: number } | null = null;
+  /** The listing and risk parameters, re-read at most every `DEPLOYMENT_REFRESH_MS` (the vault checks every fill). */
+  async function deployment(): Promise<Deployment> {
+    const t = Date.now();
+    if (listing === null || t - listing.at > DEPLOYMENT_REFRESH_MS) listing = { deployment: await pm.getDeployment(), at: t };
+    return listing.deployment;
+  }
+
   async function decide(request: QuoteRequest): Promise<QuoteResult> {
-    const snapshot = await pm.getAccount();
+    const snapshot = await pm.getAccount(undefined, { deployment: await deployment() });
     lastSnapshot = snapshot;
     const d = snapshot.deployment;
     const market = d.markets[request.market];

@@ -210,7 +210,7 @@ describe("web app in headless Chromium against a hardhat node", function () {
     await pageAt(await head());
     expect(await page.getByTestId("fund-cooldown").textContent()).to.equal("7 d, then a 2 d window");
     const row = page.getByTestId("fund-requests").locator(`tr[data-owner="${await holder.getAddress()}"]`);
-    expect(await row.textContent()).to.match(/cooling down: opens in (7 d|6 d 23 h)/);
+    expect(await row.textContent()).to.match(/cooling, (7 d|6 d 23 h) left/);
     expect(await page.getByTestId("fund-assets").getAttribute("data-units")).to.equal(String(await fund.totalAssets()));
     await page.getByTestId("fund").screenshot({ path: path.join(SHOTS, "insurance-fund.png") });
   });

@@ -74,9 +74,9 @@ function utc(seconds: number): string {
 /** Where a redemption request stands at `now` (the block's timestamp). */
 function requestState(r: RedeemRequest, now: number): { text: string; cls: string } {
   if (r.sharesLeft === 0n) return { text: "redeemed", cls: "muted" };
-  if (now < r.opens) return { text: `cooling down: opens in ${duration(r.opens - now)}`, cls: "warn" };
-  if (now <= r.closes) return { text: `redeemable for ${duration(r.closes - now)}`, cls: "ok" };
-  return { text: "window passed: request again", cls: "muted" };
+  if (now < r.opens) return { text: `cooling, ${duration(r.opens - now)} left`, cls: "warn" };
+  if (now <= r.closes) return { text: `redeemable, ${duration(r.closes - now)} left`, cls: "ok" };
+  return { text: "window passed", cls: "muted" };
 }
 
 /** The insurance fund: assets, share price, income still streaming, the cooldown rule and the latest redemption requests. */
