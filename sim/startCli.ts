@@ -151,7 +151,11 @@ async function main(): Promise<number> {
 
   const ledger = new VaultLedger(model, protocol.vault.interface, await Promise.all(protocol.tokens.map((t) => t.getAddress())));
   const head = await protocol.provider.getBlockNumber();
-  ledger.apply(await protocol.provider.getLogs({ address: await protocol.vault.getAddress(), fromBlock: protocol.deployBlock, toBlock: head }));
+  // In chunks: one request for every log of the setup can outlast the provider's timeout on a loaded machine.
+  const vaultAddress = await protocol.vault.getAddress();
+  for (let from = protocol.deployBlock; from <= head; from += 500) {
+    ledger.apply(await protocol.provider.getLogs({ address: vaultAddress, fromBlock: from, toBlock: Math.min(head, from + 499) }));
+  }
   const usdcDecimals = model.collaterals[model.collateralOf["USD"]!]!.decimals;
   const fundStart = ((await protocol.insuranceFund.totalAssets()) as bigint) * 10n ** BigInt(18 - usdcDecimals);
 
