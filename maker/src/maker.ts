@@ -133,8 +133,12 @@ export function createMaker(parameters: CreateMakerParameters) {
     if (abs(inventoryAfter) > inventoryLimit(market.symbol) && abs(inventoryAfter) > abs(inventoryBefore)) {
       return { ok: false, reason: "inventory-limit", error: `the maker's ${market.symbol} inventory would reach ${abs(inventoryAfter)} (limit ${inventoryLimit(market.symbol)}, WAD)` };
     }
+    const before = whatIf(snapshot, { trades: reserved }).after;
     const after = whatIf(snapshot, { trades: [...reserved, { market: market.id, size: makerSize, price }] }).after;
-    if (after.equity < after.initialMargin) {
+    // The vault's rule for each side of a trade: E >= IM after, or MM strictly lower without a lower E - MM (a maker
+    // under IM may still take trades that unwind its risk).
+    const reduces = after.maintenanceMargin < before.maintenanceMargin && after.equity - after.maintenanceMargin >= before.equity - before.maintenanceMargin;
+    if (after.equity < after.initialMargin && !reduces) {
       return { ok: false, reason: "initial-margin", error: "the maker's account would fall under its initial margin; ask for less" };
     }
 
