@@ -8,8 +8,8 @@
  *    directional, over-levered) that each ask it for quotes and settle them through TradeSettlement;
  * 3. starts the keeper (`npm run keeper -- run`) as a separate process and replays a window of daily closes as
  *    oracle updates, one block per step;
- * 4. closes the open positions against the market maker (directly, see sim/settle.ts), settles cash, withdraws the
- *    profits, prints the report and writes it to reports/ (Markdown and SVG);
+ * 4. closes the open positions through the same maker, settles cash, withdraws the profits, prints the report and
+ *    writes it to reports/ (Markdown and SVG);
  * 5. with --keep-running, leaves the node up for a trader: writes deployments/localhost.json (read by
  *    `npm run pm`), serves the RFQ maker (`maker/`) on the market maker's account, keeps the feeds fresh, and stops
  *    on Ctrl-C.
@@ -248,7 +248,7 @@ async function main(): Promise<number> {
     fundTokenDecimals: usdcDecimals,
   });
   // Every account still open closes at the end prices; whoever closed in profit withdraws it in USDC.
-  const cashOutcome = await closeAndWithdrawProfits(protocol, model, addresses, finalWad);
+  const cashOutcome = await closeAndWithdrawProfits(protocol, model, addresses, maker.url);
   await maker.close();
   cleanup.maker = null;
   const wallSeconds = (Date.now() - started) / 1000;
