@@ -1,7 +1,7 @@
 /**
  * The protocol on the local node: deployment through the Ignition module (spec §7 defaults, mock feeds and
  * tokens), feeds, funding of the market maker, the keeper and the insurance fund, and accounts opened with
- * real EIP-712 signed orders settled by TradeSettlement against the market maker.
+ * real EIP-712 signed orders: quotes of the RFQ maker service (`sim/maker.ts`) settled by TradeSettlement.
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { HDNodeWallet, Wallet, id as keccakId, type Contract, type JsonRpcProvid
 import { buildPortfolioMarginModule } from "../ignition/modules/PortfolioMargin.js";
 import type { DeploymentConfig } from "../ignition/modules/deploymentConfig.js";
 import { ORDER_TYPES, type Order } from "../client/src/orders.js";
+import { requestQuote, type Quote } from "../client/src/quote.js";
 import type { AccountPlan } from "./portfolios.js";
 import type { RiskModel } from "./riskModel.js";
 
@@ -172,29 +173,39 @@ export async function fundParticipants(parameters: FundParticipantsParameters): 
   await send("insurance fund deposit", fund.deposit(parameters.insuranceFundUsd * unit, await protocol.admin.getAddress()));
 }
 
+/**
+ * Asks the maker for the other side of a taker's trade of `size` (signed WAD base units: > 0 buys) on `market`.
+ *
+ * @throws QuoteRefusedError with the maker's reason.
+ */
+export function quoteFor(makerUrl: string, market: number, size: bigint): Promise<Quote> {
+  return requestQuote(makerUrl, { market, side: size > 0n ? "buy" : "sell", size: size > 0n ? size : -size });
+}
+
 /** Options of `openAccounts`. */
 export interface OpenAccountsParameters {
   protocol: Protocol;
   model: RiskModel;
   plans: readonly AccountPlan[];
-  /** WAD prices by asset id (the feeds' current answers): every fill trades at the oracle price. */
-  prices: bigint[];
+  /** The RFQ maker's URL (`sim/maker.ts`): every leg is one quote of the market maker's. */
+  makerUrl: string;
   /** Called after each account is open. */
   onAccount?: (plan: AccountPlan, address: string) => void;
 }
 
 /**
- * Opens every planned account: the account approves the admin as its operator (gas given with
- * `hardhat_setBalance`), the admin deposits its collateral for it and may later withdraw its profit to it, then each leg is one order signed by the account (EIP-712) and one by the market maker (the
- * caller, so its signature may be empty), filled in the plan's chunks by `settleTrade` at the oracle price.
+ * Opens every planned account as a trader would: the account approves the admin as its operator (gas given with
+ * `hardhat_setBalance`) and the admin deposits its collateral for it (and may later withdraw its profit to it); then
+ * for each leg the account asks the RFQ maker for a quote, signs its own side (EIP-712) at the quoted price and
+ * settles it through `TradeSettlement.settleTrade`, in the plan's chunks (partial fills of the same two orders).
  *
  * @returns The accounts' addresses, in plan order.
+ * @throws QuoteRefusedError when the maker refuses a leg (its reason: stale feed, its own IM, a limit).
  */
 export async function openAccounts(parameters: OpenAccountsParameters): Promise<string[]> {
-  const { protocol, model, plans, prices } = parameters;
+  const { protocol, model, plans, makerUrl } = parameters;
   const vaultAddress = await protocol.vault.getAddress();
   const settlementAddress = await protocol.settlement.getAddress();
-  const mmAddress = await protocol.marketMaker.getAddress();
   const domain = { name: "PortfolioMargin TradeSettlement", version: "1", chainId: protocol.chainId, verifyingContract: settlementAddress };
 
   const totals = model.collaterals.map(() => 0n);
@@ -203,13 +214,17 @@ export async function openAccounts(parameters: OpenAccountsParameters): Promise<
   const tokenAddresses = await Promise.all(protocol.tokens.map((t) => t.getAddress()));
 
   const vault = protocol.vault.connect(protocol.admin) as Contract;
-  const settlement = protocol.settlement.connect(protocol.marketMaker) as Contract;
-  const latest = await protocol.provider.getBlock("latest");
-  const expiry = BigInt(latest!.timestamp + 30 * 86_400);
-  let mmNonce = 1n;
   const addresses: string[] = [];
 
-  for (const plan of plans) {
+  // The quotes of the next account are asked while this one's transactions are mined (the maker counts them as
+  // reserved, so its checks hold): the maker's reads and the node's blocks overlap instead of taking turns.
+  const quotesOf = (plan: AccountPlan): Promise<Quote[]> => Promise.all(plan.legs.map((leg) => quoteFor(makerUrl, leg.market, leg.size)));
+  let nextQuotes: Promise<Quote[]> | null = plans.length > 0 ? quotesOf(plans[0]!) : null;
+  for (const [p, plan] of plans.entries()) {
+    const quotes = await nextQuotes!;
+    nextQuotes = p + 1 < plans.length ? quotesOf(plans[p + 1]!) : null;
+    // A refused prefetch is thrown where it is awaited, with the account it was for.
+    nextQuotes?.catch(() => undefined);
     const wallet = accountWallet(plan.index).connect(protocol.provider);
     addresses.push(wallet.address);
     await protocol.provider.send("hardhat_setBalance", [wallet.address, "0x16345785D8A0000"]); // 0.1 ETH of gas
@@ -217,20 +232,20 @@ export async function openAccounts(parameters: OpenAccountsParameters): Promise<
     for (const d of plan.deposits) {
       await send(`deposit for account ${plan.index}`, vault.deposit(tokenAddresses[d.collateral]!, d.units, wallet.address, { gasLimit: GAS.deposit }));
     }
-    const legOrders = await Promise.all(
-      plan.legs.map(async (leg, i) => {
-        const price = prices[model.markets[leg.market]!.asset]!;
-        const mine: Order = { account: wallet.address, market: BigInt(leg.market), size: leg.size, limitPrice: price, nonce: BigInt(i + 1), expiry };
-        const theirs: Order = { account: mmAddress, market: BigInt(leg.market), size: -leg.size, limitPrice: price, nonce: mmNonce++, expiry };
-        return { mine, theirs, signature: await wallet.signTypedData(domain, ORDER_TYPES, mine), price };
-      }),
-    );
+    // One quote per leg: the plan's chunks are partial fills of the maker's order.
+    const legOrders = [];
+    for (const [i, leg] of plan.legs.entries()) {
+      const quote = quotes[i]!;
+      const mine: Order = { account: wallet.address, market: BigInt(leg.market), size: leg.size, limitPrice: quote.price, nonce: BigInt(i + 1), expiry: quote.order.expiry };
+      legOrders.push({ mine, signature: await wallet.signTypedData(domain, ORDER_TYPES, mine), quote });
+    }
+    const settlement = protocol.settlement.connect(wallet) as Contract;
     for (const fill of plan.fills) {
-      const { mine, theirs, signature, price } = legOrders[fill.leg]!;
+      const { mine, signature, quote } = legOrders[fill.leg]!;
       const accountBuys = fill.size > 0n;
       const size = accountBuys ? fill.size : -fill.size;
-      const [buy, buySig, sell, sellSig] = accountBuys ? [mine, signature, theirs, "0x"] : [theirs, "0x", mine, signature];
-      await send(`trade of account ${plan.index} (${plan.description})`, settlement.settleTrade(buy, buySig, sell, sellSig, size, price, { gasLimit: GAS.settle }));
+      const [buy, buySig, sell, sellSig] = accountBuys ? [mine, signature, quote.order, quote.signature] : [quote.order, quote.signature, mine, signature];
+      await send(`trade of account ${plan.index} (${plan.description})`, settlement.settleTrade(buy, buySig, sell, sellSig, size, quote.price, { gasLimit: GAS.settle }));
     }
     parameters.onAccount?.(plan, wallet.address);
   }

@@ -1,7 +1,7 @@
 /**
  * `npm start -- --keep-running`: after the report, the node stays up for a trader. It writes the deployment file the
- * CLI reads (`deployments/localhost.json`), starts the RFQ maker service on the market maker's account (the same
- * account that was the scripted counterparty of the run), and republishes the mock feeds' answers every few minutes
+ * CLI reads (`deployments/localhost.json`), starts the RFQ maker service on the market maker's account (the account
+ * the run's accounts traded with, through the run's own zero-spread maker; this one quotes 10 bps), and republishes the mock feeds' answers every few minutes
  * so that prices never go stale while nobody moves them.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -9,18 +9,15 @@ import path from "node:path";
 import type { Contract } from "ethers";
 
 import { deploymentFileJson } from "../client/src/deploymentFile.js";
-import { parseMakerConfig } from "../maker/src/config.js";
-import { startMaker, type RunningMaker } from "../maker/src/startMaker.js";
+import type { RunningMaker } from "../maker/src/startMaker.js";
 import { hardhatTestKey, type Protocol } from "./chain.js";
-import { freePort } from "./node.js";
+import { startSimMaker, TRADER_MAKER } from "./maker.js";
 
 /** The deployment file the trader's CLI reads by default. */
 export const DEPLOYMENT_FILE = path.join("deployments", "localhost.json");
 
 /** The node account whose public test key the README's trader uses. */
 export const TRADER_ACCOUNT_INDEX = 5;
-
-const MAKER_KEY_ENV = "SIM_MAKER_PRIVATE_KEY";
 
 /** What keeps running. */
 export interface KeptRunning {
@@ -43,21 +40,7 @@ export async function keepRunning(protocol: Protocol, rpcUrl: string): Promise<K
   const vault = await protocol.vault.getAddress();
   const settlement = await protocol.settlement.getAddress();
   const chainId = Number(protocol.chainId);
-  const config = parseMakerConfig({
-    rpcUrl,
-    chainId,
-    vault,
-    settlement,
-    fromBlock: String(protocol.deployBlock),
-    key: { privateKeyEnv: MAKER_KEY_ENV },
-    http: { host: "127.0.0.1", port: await freePort() },
-    spreadBps: 10,
-    quoteTtlSeconds: 60,
-    maxInventory: "100000",
-    maxQuoteSize: "10000",
-    logLevel: "silent",
-  });
-  const maker = await startMaker(config, { env: { [MAKER_KEY_ENV]: hardhatTestKey(1) } });
+  const maker = await startSimMaker(protocol, rpcUrl, TRADER_MAKER);
   mkdirSync(path.dirname(DEPLOYMENT_FILE), { recursive: true });
   writeFileSync(
     DEPLOYMENT_FILE,

@@ -1,13 +1,13 @@
 /**
- * The end of a local run: every account still holding positions closes them against the market maker at the oracle
- * price, debtors' losses are netted into the settlement pool (`settleCash`, and a debtor-collateral sale when a
+ * The end of a local run: every account still holding positions closes them through the RFQ maker service (a quote
+ * of the market maker's at the oracle price), debtors' losses are netted into the settlement pool (`settleCash`, and a debtor-collateral sale when a
  * debtor's USDC is not enough), and every account that closed in profit withdraws its USDC, profit included, paid
  * in tokens (docs/cash.md). The admin does it all as each account's operator.
  */
 import { Contract, type Interface } from "ethers";
 
 import { marginVaultAbi } from "../client/src/abi/generated.js";
-import type { Protocol } from "./chain.js";
+import { quoteFor, type Protocol } from "./chain.js";
 import { usd } from "./report.js";
 import type { RiskModel } from "./riskModel.js";
 
@@ -38,18 +38,18 @@ async function mined(what: string, tx: Promise<{ wait(): Promise<unknown> }>): P
 }
 
 /**
- * Closes every position of `accounts` against the market maker, nets debts, and withdraws every profit.
+ * Closes every position of `accounts` through the RFQ maker, nets debts, and withdraws every profit.
  *
  * @param protocol The deployed protocol (the admin is the operator of the accounts and of the market maker).
  * @param model The risk model (markets, collateral order).
  * @param accounts The accounts' addresses.
- * @param prices WAD prices by asset id (the feeds' current answers).
+ * @param makerUrl The RFQ maker's URL (`sim/maker.ts`): every close is one of its quotes.
  */
 export async function closeAndWithdrawProfits(
   protocol: Protocol,
   model: RiskModel,
   accounts: readonly string[],
-  prices: readonly bigint[],
+  makerUrl: string,
 ): Promise<CashOutcome> {
   // The replay leaves automine off (it mines one block per step): every transaction here is mined as it is sent.
   await protocol.provider.send("evm_setAutomine", [true]);
@@ -62,8 +62,6 @@ export async function closeAndWithdrawProfits(
   const usdcIndex = model.collateralOf["USD"]!;
   const usdc = protocol.tokens[usdcIndex]!.connect(admin) as Contract;
   const scale = 10n ** BigInt(18 - model.collaterals[usdcIndex]!.decimals);
-  const latest = await protocol.provider.getBlock("latest");
-  const expiry = BigInt(latest!.timestamp + 86_400);
   let nonce = 1n << 64n; // above every nonce the opening used
 
   // One leg at a time: closing one leg of a hedge can raise the account's margin, so a leg refused on the first pass
@@ -71,13 +69,13 @@ export async function closeAndWithdrawProfits(
   const sizes = await Promise.all(
     accounts.map((account) => Promise.all(model.markets.map((_, market) => vault.position(account, market) as Promise<bigint>))),
   );
+  // The account (the admin submits as its operator) takes the RFQ maker's quote for the opposite of its position.
   const close = async (account: string, market: number, size: bigint): Promise<boolean> => {
-    const price = prices[model.markets[market]!.asset]!;
-    const mine = { account, market: BigInt(market), size: -size, limitPrice: price, nonce: nonce++, expiry };
-    const theirs = { account: mm, market: BigInt(market), size, limitPrice: price, nonce: nonce++, expiry };
-    const [buy, sell] = size < 0n ? [mine, theirs] : [theirs, mine];
     try {
-      await (await settlement.settleTrade(buy, "0x", sell, "0x", size < 0n ? -size : size, price, { gasLimit: GAS })).wait();
+      const quote = await quoteFor(makerUrl, market, -size);
+      const mine = { account, market: BigInt(market), size: -size, limitPrice: quote.price, nonce: nonce++, expiry: quote.order.expiry };
+      const [buy, buySig, sell, sellSig] = size < 0n ? [mine, "0x", quote.order, quote.signature] : [quote.order, quote.signature, mine, "0x"];
+      await (await settlement.settleTrade(buy, buySig, sell, sellSig, size < 0n ? -size : size, quote.price, { gasLimit: GAS })).wait();
       return true;
     } catch {
       return false;
@@ -178,7 +176,7 @@ export function cashReportLines(outcome: CashOutcome): string[] {
   const liquid = f.tokens + (f.vaultCash > 0n ? f.vaultCash : 0n);
   return [
     `- **Realised profit withdrawn in USDC: ${usd(outcome.profitWithdrawn)}** by the ${outcome.profitable} accounts that closed in profit ` +
-      `(${outcome.closed} accounts closed their positions against the market maker at the end; debts netted with \`settleCash\`` +
+      `(${outcome.closed} accounts closed their positions through the RFQ maker at the end; debts netted with \`settleCash\`` +
       `${outcome.sales > 0 ? `, ${outcome.sales} debtor-collateral sales` : ""}; settlement pool left ${usd(outcome.poolLeft)}).`,
     `- Insurance fund at the end: tokens ${usd(f.tokens)} + vault cash ${usd(f.vaultCash)} = ${usd(liquid)} against its shareholders' claims ` +
       `(totalAssets, income still streaming excluded) ${usd(f.claims)}.`,

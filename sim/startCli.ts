@@ -3,11 +3,13 @@
  *
  * 1. starts `hardhat node` on 127.0.0.1 (its own process group), deploys the protocol through the Ignition module
  *    with the spec's default parameters (mock tokens and feeds);
- * 2. funds a market maker, the keeper and the insurance fund, and opens a few hundred accounts (hedged, pairs,
- *    directional, over-levered) with signed orders settled by TradeSettlement against the market maker;
+ * 2. funds a market maker, the keeper and the insurance fund, starts the RFQ maker service (`maker/`, as
+ *    `npm run maker` does) on the market maker's account, and opens a few hundred accounts (hedged, pairs,
+ *    directional, over-levered) that each ask it for quotes and settle them through TradeSettlement;
  * 3. starts the keeper (`npm run keeper -- run`) as a separate process and replays a window of daily closes as
  *    oracle updates, one block per step;
- * 4. prints the report and writes it to reports/ (Markdown and SVG);
+ * 4. closes the open positions through the same maker, settles cash, withdraws the profits, prints the report and
+ *    writes it to reports/ (Markdown and SVG);
  * 5. with --keep-running, leaves the node up for a trader: writes deployments/localhost.json (read by
  *    `npm run pm`), serves the RFQ maker (`maker/`) on the market maker's account, keeps the feeds fresh, and stops
  *    on Ctrl-C.
@@ -23,6 +25,8 @@ import type { Contract } from "ethers";
 
 import { deployProtocol, fundParticipants, openAccounts, removeDeploymentJournal, setFeeds, type Protocol } from "./chain.js";
 import { cashReportLines, closeAndWithdrawProfits } from "./settle.js";
+import { RUN_MAKER, startSimMaker } from "./maker.js";
+import type { RunningMaker } from "../maker/src/startMaker.js";
 import { answerToWad, toFeedAnswer, type InterpolationMode } from "./interpolate.js";
 import { startKeeperRun, waitForKeeper, writeKeeperConfig, type KeeperProcess } from "./keeper.js";
 import { VaultLedger } from "./ledger.js";
@@ -83,12 +87,20 @@ const program = new Command()
   .showHelpAfterError();
 
 /** Child processes and files to clean up, whatever happens. */
-const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; kept: KeptRunning | null; app: AppServer | null } = { node: null, keeper: null, tmp: null, kept: null, app: null };
+const cleanup: { node: LocalNode | null; keeper: KeeperProcess | null; tmp: string | null; kept: KeptRunning | null; app: AppServer | null; maker: RunningMaker | null } = {
+  node: null,
+  keeper: null,
+  tmp: null,
+  kept: null,
+  app: null,
+  maker: null,
+};
 
 async function shutdown(): Promise<void> {
-  const { keeper, node, tmp, kept, app } = cleanup;
-  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.kept = cleanup.app = null;
+  const { keeper, node, tmp, kept, app, maker } = cleanup;
+  cleanup.keeper = cleanup.node = cleanup.tmp = cleanup.kept = cleanup.app = cleanup.maker = null;
   await app?.close();
+  await maker?.close();
   await kept?.stop();
   await keeper?.stop();
   await node?.stop();
@@ -123,7 +135,8 @@ async function main(): Promise<number> {
   const protocol: Protocol = await deployProtocol(cleanup.node.url, config, model);
   await setFeeds(protocol, opening);
   await fundParticipants({ protocol, model, marketMakerUsd: 300_000_000n, keeperUsd: 50_000_000n, insuranceFundUsd: 2_000_000n });
-  s.done(`vault ${await protocol.vault.getAddress()}, spec §7 parameters, fund $2,000,000`);
+  const maker = (cleanup.maker = await startSimMaker(protocol, cleanup.node.url, RUN_MAKER));
+  s.done(`vault ${await protocol.vault.getAddress()}, spec §7 parameters, fund $2,000,000; RFQ maker ${maker.url}`);
 
   s = stage("accounts", plans.length);
   let opened = 0;
@@ -131,7 +144,7 @@ async function main(): Promise<number> {
     protocol,
     model,
     plans,
-    prices: openingWad,
+    makerUrl: maker.url,
     onAccount: (plan) => s.update(++opened, `${plan.type}: ${plan.description}`),
   });
   const openingFigures = await Promise.all(addresses.map((a) => vaultMargin(protocol.vault, a)));
@@ -141,7 +154,11 @@ async function main(): Promise<number> {
 
   const ledger = new VaultLedger(model, protocol.vault.interface, await Promise.all(protocol.tokens.map((t) => t.getAddress())));
   const head = await protocol.provider.getBlockNumber();
-  ledger.apply(await protocol.provider.getLogs({ address: await protocol.vault.getAddress(), fromBlock: protocol.deployBlock, toBlock: head }));
+  // In chunks: one request for every log of the setup can outlast the provider's timeout on a loaded machine.
+  const vaultAddress = await protocol.vault.getAddress();
+  for (let from = protocol.deployBlock; from <= head; from += 500) {
+    ledger.apply(await protocol.provider.getLogs({ address: vaultAddress, fromBlock: from, toBlock: Math.min(head, from + 499) }));
+  }
   const usdcDecimals = model.collaterals[model.collateralOf["USD"]!]!.decimals;
   const fundStart = ((await protocol.insuranceFund.totalAssets()) as bigint) * 10n ** BigInt(18 - usdcDecimals);
 
@@ -240,7 +257,9 @@ async function main(): Promise<number> {
     fundTokenDecimals: usdcDecimals,
   });
   // Every account still open closes at the end prices; whoever closed in profit withdraws it in USDC.
-  const cashOutcome = await closeAndWithdrawProfits(protocol, model, addresses, finalWad);
+  const cashOutcome = await closeAndWithdrawProfits(protocol, model, addresses, maker.url);
+  await maker.close();
+  cleanup.maker = null;
   const wallSeconds = (Date.now() - started) / 1000;
   const title = `Local run, ${options.from} .. ${options.to}`;
   const chartFile = `${base}.svg`;

@@ -8,10 +8,12 @@ import { startSync, type ChainSnapshot } from "./chain/sync.js";
 import { recordTiming } from "./timing.js";
 import { loadConfig } from "./config.js";
 import { App } from "./views/App.js";
+import { prestartRankWorker } from "./risk/workerRanker.js";
 import "./styles.css";
 
 async function main(): Promise<void> {
   recordTiming("scriptStart", performance.now());
+  prestartRankWorker();
   const root = document.getElementById("app")!;
   try {
     const config = await loadConfig();

@@ -15,6 +15,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { formatUnits, getAddress, isAddress, parseAbi, type Address } from "viem";
 
+import { marginVaultAbi } from "../../client/src/abi/generated.js";
 import { connect, type PortfolioMarginClient } from "../../client/src/client.js";
 import { loadDeploymentFile, type DeploymentFile } from "../../client/src/deploymentFile.js";
 import { ContractError, PortfolioMarginError, UsageError, redact } from "../../client/src/errors.js";
@@ -244,12 +245,32 @@ program
 
 program
   .command("settle-cash")
-  .description("settle your USD cash in the settlement token (vaults with cash settlement)")
-  .action(async () => {
+  .description("pay an account's negative USD cash from its own USDC into the settlement pool, which pays profits (anyone may settle any account)")
+  .argument("[account]", "the debtor to settle (default: your account)")
+  .action(async (who: string | undefined) => {
     const pm = await client(true);
-    const receipt = await pm.settleCash();
-    const view = await pm.getRisk();
-    print(`cash settled (tx ${receipt.transactionHash})\n\n${figuresTable(view)}`, { transactionHash: receipt.transactionHash, ...figures(view) });
+    const account = who === undefined ? pm.address : address(who, "The account");
+    const before = await pm.getAccount(account);
+    const usdc = before.deployment.collaterals.find((c) => c.asset === 0);
+    const balance = usdc === undefined ? 0n : (before.state.balances[usdc.id] ?? 0n);
+    const cash = before.state.cash;
+    if (cash >= 0n || balance === 0n) {
+      const why = cash >= 0n
+        ? `its cash is ${formatUsd(cash)} USD: only negative cash is settled (positive cash is paid in ${usdc?.symbol ?? "USDC"} by withdraw)`
+        : `it holds no ${usdc?.symbol ?? "USDC"}: its other collateral can be sold for its debt instead (buyDebtorCollateral, docs/cash.md)`;
+      print(`nothing to settle for ${account}: ${why}`, { account, settledUnits: "0", cash: cash.toString() });
+      return;
+    }
+    const receipt = await pm.settleCash({ account });
+    const after = await pm.getAccount(account);
+    const units = balance - (after.state.balances[usdc!.id] ?? 0n);
+    const [pool] = await pm.publicClient.readContract({ address: pm.addresses.vault, abi: marginVaultAbi, functionName: "cashPool" });
+    const view = riskView(after);
+    print(
+      `settled ${formatUnits(units, usdc!.decimals)} ${usdc!.symbol} of ${account}'s negative cash into the settlement pool ` +
+        `(cash ${formatUsd(cash)} -> ${formatUsd(after.state.cash)} USD; pool ${formatUnits(pool, usdc!.decimals)} ${usdc!.symbol}; tx ${receipt.transactionHash})\n\n${figuresTable(view)}`,
+      { transactionHash: receipt.transactionHash, account, settledUnits: units.toString(), cash: after.state.cash.toString(), pool: pool.toString(), ...figures(view) },
+    );
   });
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -5,7 +5,7 @@
 import { formatUnits } from "viem";
 
 import { formatRatio, formatTable, formatUsd } from "../../client/src/format.js";
-import { liquidationPrices, maxWithdrawable, shockToMaintenance, type AccountSnapshot, type RiskView } from "../../client/src/risk.js";
+import { liquidationPrices, maxWithdrawable, payableCash, shockToMaintenance, type AccountSnapshot, type RiskView } from "../../client/src/risk.js";
 
 /** JSON.stringify with bigints as decimal strings. */
 export function toJson(value: unknown): string {
@@ -57,7 +57,7 @@ export function accountReport(snapshot: AccountSnapshot, view: RiskView) {
   const holdings = {
     cash: snapshot.state.cash,
     collateral: d.collaterals
-      .filter((c) => (snapshot.state.balances[c.id] ?? 0n) !== 0n)
+      .filter((c) => (snapshot.state.balances[c.id] ?? 0n) !== 0n || payableCash(snapshot, c.id) > 0n)
       .map((c) => ({ token: c.symbol, address: c.token, balance: snapshot.state.balances[c.id]!, decimals: c.decimals, maxWithdrawable: healthy ? maxWithdrawable(snapshot, c.id) : 0n })),
     positions: d.markets
       .filter((m) => (snapshot.state.positions[m.id] ?? 0n) !== 0n)

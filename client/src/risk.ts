@@ -68,14 +68,23 @@ export interface RiskView {
  * @returns The portfolio for `accountMargin`.
  */
 export function toPortfolio(deployment: Deployment, state: AccountState): Portfolio {
-  const collateral = deployment.collaterals
-    .filter((c) => (state.balances[c.id] ?? 0n) !== 0n)
-    .map((c) => ({ asset: c.asset, haircut: c.haircut, balance: state.balances[c.id]! * 10n ** BigInt(18 - c.decimals) }));
-  const positions = deployment.markets
-    .filter((m) => (state.positions[m.id] ?? 0n) !== 0n)
-    .map((m) => ({ asset: m.asset, k: m.k, size: state.positions[m.id]! }));
+  // Plain loops and a table of powers of ten: the page ranks every account with this, and its first (cold) pass over
+  // 10k accounts is what a person waits for.
+  const collateral: Portfolio["collateral"] = [];
+  for (const c of deployment.collaterals) {
+    const balance = state.balances[c.id] ?? 0n;
+    if (balance !== 0n) collateral.push({ asset: c.asset, haircut: c.haircut, balance: balance * POW10[18 - c.decimals]! });
+  }
+  const positions: Portfolio["positions"] = [];
+  for (const m of deployment.markets) {
+    const size = state.positions[m.id] ?? 0n;
+    if (size !== 0n) positions.push({ asset: m.asset, k: m.k, size });
+  }
   return { cash: state.cash, collateral, positions };
 }
+
+/** 10^k for k = 0..18 (token units to WAD). */
+const POW10: readonly bigint[] = Array.from({ length: 19 }, (_, k) => 10n ** BigInt(k));
 
 /** The asset ids `state` touches, ascending. */
 function touchedAssets(deployment: Deployment, state: AccountState): number[] {
@@ -160,23 +169,48 @@ function lastTrue(lo: bigint, hi: bigint, test: (x: bigint) => boolean): bigint 
 }
 
 /**
+ * The token units of positive cash that `withdraw` pays in collateral `collateralId` after its balance: only in the
+ * settlement token (USDC, the first collateral on the USD asset), `floor(cash / 10^(18 - decimals))` (the vault pays
+ * whole units of cash it holds; docs/cash.md). The vault also needs the settlement pool to hold them
+ * (`SettlementPoolShort` otherwise), which an account snapshot does not show.
+ */
+export function payableCash(snapshot: AccountSnapshot, collateralId: number): bigint {
+  const d = snapshot.deployment;
+  const settlement = d.collaterals.find((c) => c.asset === 0);
+  if (settlement === undefined || settlement.id !== collateralId || snapshot.state.cash <= 0n) return 0n;
+  return snapshot.state.cash / 10n ** BigInt(18 - settlement.decimals);
+}
+
+/** The state after withdrawing `amount` of collateral `collateralId`: balance first, then positive cash, as the vault does. */
+function withdrawnState(snapshot: AccountSnapshot, collateralId: number, amount: bigint): AccountState {
+  const state = cloneState(snapshot.state);
+  const balance = state.balances[collateralId] ?? 0n;
+  if (amount <= balance) {
+    state.balances[collateralId] = balance - amount;
+  } else {
+    state.balances[collateralId] = 0n;
+    state.cash -= (amount - balance) * 10n ** BigInt(18 - snapshot.deployment.collaterals[collateralId]!.decimals);
+  }
+  return state;
+}
+
+/**
  * The most of collateral `collateralId` (token units) that can be withdrawn now: the largest amount, at most the
- * balance, that leaves E >= IM (the vault's check). E - IM is concave in the amount (E falls linearly, IM is a norm
- * plus add-ons), so the amounts that pass form an interval from 0 and a bisection finds its end to the unit.
+ * balance (plus, in the settlement token, the positive cash: `payableCash`), that leaves E >= IM (the vault's check).
+ * E - IM is concave in the amount (E falls linearly, IM is a norm plus add-ons), so the amounts that pass form an
+ * interval from 0 and a bisection finds its end to the unit.
  *
  * @returns 0n when the account is under IM already, or holds none of the token.
  */
 export function maxWithdrawable(snapshot: AccountSnapshot, collateralId: number): bigint {
-  const balance = snapshot.state.balances[collateralId] ?? 0n;
+  const most = (snapshot.state.balances[collateralId] ?? 0n) + payableCash(snapshot, collateralId);
   const passes = (amount: bigint): boolean => {
-    const state = cloneState(snapshot.state);
-    state.balances[collateralId] = balance - amount;
-    const r = requirementOf(snapshot, state, snapshot.prices);
+    const r = requirementOf(snapshot, withdrawnState(snapshot, collateralId, amount), snapshot.prices);
     return r.equity >= r.im;
   };
-  if (balance === 0n || !passes(0n)) return 0n;
-  if (passes(balance)) return balance;
-  return lastTrue(0n, balance, passes);
+  if (most === 0n || !passes(0n)) return 0n;
+  if (passes(most)) return most;
+  return lastTrue(0n, most, passes);
 }
 
 /** The result of a proposed action: the margin after it and whether the vault would accept it. */
@@ -235,18 +269,21 @@ export function tradeImpact(snapshot: AccountSnapshot, trade: ProposedTrade): Im
 
 /**
  * The margin after withdrawing `amount` (token units) of collateral `collateralId`, and whether the vault accepts it
- * (balance enough, E >= IM after).
+ * (balance enough, or in the settlement token balance plus positive cash; E >= IM after).
  */
 export function withdrawImpact(snapshot: AccountSnapshot, collateralId: number, amount: bigint): Impact {
   const info = snapshot.deployment.collaterals[collateralId];
   if (info === undefined) throw new RangeError(`collateral ${collateralId} is not listed`);
   const balance = snapshot.state.balances[collateralId] ?? 0n;
-  const state = cloneState(snapshot.state);
-  state.balances[collateralId] = balance - amount;
+  const cash = payableCash(snapshot, collateralId);
   const before = riskView(snapshot);
-  if (amount > balance) {
-    return { before, after: before, state: snapshot.state, accepted: false, reason: `the balance is ${formatUnits(balance, info.decimals)} ${info.symbol}` };
+  if (amount > balance + cash) {
+    const reason = cash > 0n
+      ? `the balance is ${formatUnits(balance, info.decimals)} ${info.symbol} and the positive cash pays at most ${formatUnits(cash, info.decimals)} more`
+      : `the balance is ${formatUnits(balance, info.decimals)} ${info.symbol}`;
+    return { before, after: before, state: snapshot.state, accepted: false, reason };
   }
+  const state = withdrawnState(snapshot, collateralId, amount);
   const after = riskView(snapshot, marginOf(snapshot, state));
   const accepted = after.equity >= after.initialMargin;
   const max = accepted ? 0n : maxWithdrawable(snapshot, collateralId);

@@ -9,6 +9,7 @@ import { parseUnits, type Hex } from "viem";
 
 import { aggregatorV3Abi, tradeSettlementAbi } from "../../client/src/abi/generated.js";
 import type { PortfolioMarginClient } from "../../client/src/client.js";
+import type { Deployment } from "../../client/src/deployment.js";
 import type { Logger } from "../../client/src/log.js";
 import type { Order } from "../../client/src/orders.js";
 import type { Quote, QuoteRequest } from "../../client/src/quote.js";
@@ -44,6 +45,12 @@ export interface CreateMakerParameters {
 const BPS = 10_000n;
 
 /**
+ * How long the maker uses a listing it read (ms): reading it is ~40 calls, more than the rest of a quote. A risk
+ * parameter changed meanwhile only makes the maker's own IM check a few seconds late; the vault checks every fill.
+ */
+const DEPLOYMENT_REFRESH_MS = 10_000;
+
+/**
  * Creates the maker.
  *
  * @example const maker = createMaker({ pm, config }); const result = await maker.quote({ market: 1, side: "buy", size: 10n ** 18n });
@@ -75,14 +82,24 @@ export function createMaker(parameters: CreateMakerParameters) {
         });
         const abs = o.size > 0n ? o.size : -o.size;
         const rest = abs - filled;
-        return { market: Number(o.order.market), size: o.size > 0n ? rest : -rest, price: o.price };
+        return { quote: o, market: Number(o.order.market), size: o.size > 0n ? rest : -rest, price: o.price };
       }),
     );
-    return left.filter((r) => r.size !== 0n);
+    // A quote filled in full reserves nothing any more: forget it, so that a busy maker reads few fills per request.
+    for (const r of left) if (r.size === 0n) outstanding.splice(outstanding.indexOf(r.quote), 1);
+    return left.filter((r) => r.size !== 0n).map(({ market, size, price }) => ({ market, size, price }));
+  }
+
+  let listing: { deployment: Deployment; at: number } | null = null;
+  /** The listing and risk parameters, re-read at most every `DEPLOYMENT_REFRESH_MS` (the vault checks every fill). */
+  async function deployment(): Promise<Deployment> {
+    const t = Date.now();
+    if (listing === null || t - listing.at > DEPLOYMENT_REFRESH_MS) listing = { deployment: await pm.getDeployment(), at: t };
+    return listing.deployment;
   }
 
   async function decide(request: QuoteRequest): Promise<QuoteResult> {
-    const snapshot = await pm.getAccount();
+    const snapshot = await pm.getAccount(undefined, { deployment: await deployment() });
     lastSnapshot = snapshot;
     const d = snapshot.deployment;
     const market = d.markets[request.market];
@@ -92,9 +109,14 @@ export function createMaker(parameters: CreateMakerParameters) {
 
     const oraclePrice = snapshot.prices[market.asset] ?? 0n;
     if (oraclePrice === 0n) return { ok: false, reason: "stale-feed", error: `the ${d.assets[market.asset]!.symbol} feed is stale or rejected by the vault` };
-    const block = await pm.publicClient.getBlock({ blockNumber: snapshot.blockNumber });
-    const [, , , updatedAt] = await pm.publicClient.readContract({ address: d.assets[market.asset]!.feed, abi: aggregatorV3Abi, functionName: "latestRoundData", blockNumber: snapshot.blockNumber });
-    const chainNow = Math.max(Number(block.timestamp), now());
+    const [block, pending, [, , , updatedAt]] = await Promise.all([
+      pm.publicClient.getBlock({ blockNumber: snapshot.blockNumber }),
+      // The next block's timestamp is the chain's clock, which can run ahead of this machine's (a dev node that mined
+      // many blocks a second, a skewed host clock): expiry and feed age follow it, as the contracts do.
+      pm.publicClient.getBlock({ blockTag: "pending" }).catch(() => null),
+      pm.publicClient.readContract({ address: d.assets[market.asset]!.feed, abi: aggregatorV3Abi, functionName: "latestRoundData", blockNumber: snapshot.blockNumber }),
+    ]);
+    const chainNow = Math.max(Number(block.timestamp), Number(pending?.timestamp ?? 0n), now());
     if (chainNow - Number(updatedAt) > config.maxFeedAgeSeconds) {
       return { ok: false, reason: "stale-feed", error: `the ${d.assets[market.asset]!.symbol} price is ${chainNow - Number(updatedAt)} s old (limit ${config.maxFeedAgeSeconds} s)` };
     }
@@ -111,8 +133,12 @@ export function createMaker(parameters: CreateMakerParameters) {
     if (abs(inventoryAfter) > inventoryLimit(market.symbol) && abs(inventoryAfter) > abs(inventoryBefore)) {
       return { ok: false, reason: "inventory-limit", error: `the maker's ${market.symbol} inventory would reach ${abs(inventoryAfter)} (limit ${inventoryLimit(market.symbol)}, WAD)` };
     }
+    const before = whatIf(snapshot, { trades: reserved }).after;
     const after = whatIf(snapshot, { trades: [...reserved, { market: market.id, size: makerSize, price }] }).after;
-    if (after.equity < after.initialMargin) {
+    // The vault's rule for each side of a trade: E >= IM after, or MM strictly lower without a lower E - MM (a maker
+    // under IM may still take trades that unwind its risk).
+    const reduces = after.maintenanceMargin < before.maintenanceMargin && after.equity - after.maintenanceMargin >= before.equity - before.maintenanceMargin;
+    if (after.equity < after.initialMargin && !reduces) {
       return { ok: false, reason: "initial-margin", error: "the maker's account would fall under its initial margin; ask for less" };
     }
 

@@ -2,7 +2,8 @@
  * The web page in a real browser (Debian's headless Chromium driven by playwright-core) against a `hardhat node`:
  * the account view's figures equal `vault.accountMargin` to the wei, the what-if figure of a trade equals the
  * chain's after the trade, an account pushed under MM tops the at-risk list at the block of the price move, a
- * deposit made through the page lands on-chain, a refused withdrawal shows the decoded error, no console errors.
+ * deposit and a cash settlement made through the page land on-chain, a refused withdrawal shows the decoded error,
+ * the insurance fund's cooldown and a redemption request are shown, no console errors.
  * Screenshots of each view go to reports/app/.
  */
 import { expect } from "chai";
@@ -124,6 +125,9 @@ describe("web app in headless Chromium against a hardhat node", function () {
     expect(await d.vault.isLiquidatable(await risky.getAddress())).to.equal(true);
     await pageAt(moved);
     expect(await pageBlock(), "no block mined after the move").to.equal(moved);
+    // The ranking comes from the Web Worker just after the block: it is of the block of the move.
+    await waitFor("the ranking of the block", async () => Number(await page.getByTestId("ranked-block").textContent()) >= moved, 20_000, 50);
+    expect(Number(await page.getByTestId("ranked-block").textContent())).to.equal(moved);
     const top = page.getByTestId("at-risk").locator("a").first();
     expect(await top.getAttribute("data-address")).to.equal(await risky.getAddress());
     await page.screenshot({ path: path.join(SHOTS, "protocol.png"), fullPage: true });
@@ -167,6 +171,48 @@ describe("web app in headless Chromium against a hardhat node", function () {
     expect(await d.vault.position(account, MARKET.ETH)).to.equal(before + wad(0.5));
     const chain = await d.vault.accountMargin(account);
     expect([chain.equity, chain.maintenanceMargin, chain.initialMargin]).to.deep.equal([predicted.equity, predicted.mm, predicted.im]);
+  });
+
+  it("settles cash through the page: the account's USDC pays its negative cash into the pool, equity unchanged", async () => {
+    const dev = (await d.ethers.getSigners())[7]!;
+    const account = await dev.getAddress();
+    const usdc = await (d.token("USDC") as Contract).getAddress();
+    const [cashBefore, balanceBefore, marginBefore] = await Promise.all([d.vault.cash(account), d.vault.collateralBalance(account, usdc), d.vault.accountMargin(account)]);
+    expect(cashBefore < 0n, "the long's cost is negative cash").to.equal(true);
+    await pageAt(await head());
+    expect(await page.getByTestId("settle-cash-state").textContent()).to.match(/settling pays it from your USDC/);
+    await page.getByTestId("settle-cash").click();
+    await waitFor("the settlement", async () => /cash settlement confirmed/.test((await page.getByTestId("action-result").textContent()) ?? ""), 30_000);
+    const [cashAfter, balanceAfter, marginAfter] = await Promise.all([d.vault.cash(account), d.vault.collateralBalance(account, usdc), d.vault.accountMargin(account)]);
+    const units = (balanceBefore as bigint) - (balanceAfter as bigint);
+    expect(units > 0n).to.equal(true);
+    expect(cashAfter).to.equal((cashBefore as bigint) + units * 10n ** 12n);
+    expect(marginAfter.equity).to.equal(marginBefore.equity);
+    await pageAt(await head());
+    expect(await weiOf("settle-cash-state")).to.equal(cashAfter);
+    expect(await weiOf("equity")).to.equal(marginAfter.equity);
+    await page.getByTestId("actions").screenshot({ path: path.join(SHOTS, "settle-cash.png") });
+  });
+
+  it("shows the insurance fund's cooldown and a shareholder's redemption request cooling down", async () => {
+    const [admin] = await d.ethers.getSigners();
+    const holder = (await d.ethers.getSigners())[8]!;
+    const [fundAddress] = (await d.vault.insurance()) as [string, bigint];
+    const fund = await d.ethers.getContractAt("InsuranceFund", fundAddress, holder);
+    const usdc = d.token("USDC") as Contract;
+    await (await (usdc.connect(admin) as Contract).mint(await holder.getAddress(), 10_000n * 10n ** 6n)).wait();
+    await (await (usdc.connect(holder) as Contract).approve(fundAddress, 10_000n * 10n ** 6n)).wait();
+    await (await fund.deposit(10_000n * 10n ** 6n, await holder.getAddress())).wait();
+    const shares = (await fund.balanceOf(await holder.getAddress())) as bigint;
+    await (await fund.requestRedeem(shares / 2n)).wait();
+
+    await page.goto(`${server.url}#/protocol`);
+    await pageAt(await head());
+    expect(await page.getByTestId("fund-cooldown").textContent()).to.equal("7 d, then a 2 d window");
+    const row = page.getByTestId("fund-requests").locator(`tr[data-owner="${await holder.getAddress()}"]`);
+    expect(await row.textContent()).to.match(/cooling, (7 d|6 d 23 h) left/);
+    expect(await page.getByTestId("fund-assets").getAttribute("data-units")).to.equal(String(await fund.totalAssets()));
+    await page.getByTestId("fund").screenshot({ path: path.join(SHOTS, "insurance-fund.png") });
   });
 
   it("logs no console error", () => {

@@ -31,6 +31,7 @@ describe("cli: npm run pm against a hardhat node", function () {
   let maker: RunningMaker;
   let deploymentPath: string;
   let trader: Address;
+  let makerAddress: Address;
   let userEnv: NodeJS.ProcessEnv;
   const run = (...args: string[]) => pm(["--deployment", deploymentPath, ...args], userEnv);
   const json = async (...args: string[]) => {
@@ -47,6 +48,7 @@ describe("cli: npm run pm against a hardhat node", function () {
   before(async () => {
     env = await startClientEnv();
     const makerAccount = await env.trader(1_000_000);
+    makerAddress = makerAccount.address;
     await makerAccount.pm.deposit({ token: "USDC", amount: 1_000_000n * 10n ** 6n });
     const config = parseMakerConfig({
       rpcUrl: env.url,
@@ -109,6 +111,19 @@ describe("cli: npm run pm against a hardhat node", function () {
     expect(refused.code).to.equal(1);
     expect(refused.stderr.trim().split("\n")).to.have.length(1);
     expect(refused.stderr).to.match(/InsufficientMargin/).and.match(/at most/);
+  });
+
+  it("settle-cash: the trader's negative cash is paid from its USDC into the pool, equity unchanged; positive cash has nothing to settle", async () => {
+    const before = await onChain();
+    const settled = await json("settle-cash");
+    expect(BigInt(settled.settledUnits) > 0n).to.equal(true);
+    expect(printed(settled)).to.deep.equal(await onChain());
+    expect(settled.equity).to.equal(before.equity);
+
+    // The maker sold the trader's ETH: its cash is positive, which withdraw pays, not settle-cash.
+    const human = await run("settle-cash", makerAddress);
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.match(/^nothing to settle for 0x[0-9a-fA-F]{40}: its cash is [0-9,.]+ USD: only negative cash is settled/);
   });
 
   const badInput: [string, string[], NodeJS.ProcessEnv | null, number, RegExp][] = [

@@ -324,6 +324,9 @@ export class Book {
         this.#note(entry.liquidator, { block, tx, kind: "liquidator", text: `took over ${shortAddress(entry.account)}` });
         return false;
       }
+      case "CashSettled":
+        this.#note(getAddress(event.args.account), { block, tx, kind: "cash", text: "negative cash settled from the settlement token (the Withdraw above)" });
+        return false;
       case "BadDebtSettled":
         this.badDebt = event.args.totalBadDebt;
         this.#note(getAddress(event.args.account), { block, tx, kind: "bad debt", text: `shortfall $${fmtUnits(event.args.shortfall, 18, 2)}` });

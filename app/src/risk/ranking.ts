@@ -7,7 +7,7 @@ import type { Address } from "viem";
 import type { Deployment } from "../../../client/src/deployment.js";
 import { marginRequirement } from "../../../client/src/margin/marginLib.js";
 import { toPortfolio } from "../../../client/src/risk.js";
-import type { AccountRecord, Book } from "../chain/book.js";
+import type { AccountRecord } from "../chain/book.js";
 
 export interface RankedAccount {
   address: Address;
@@ -24,34 +24,43 @@ function rankOne(deployment: Deployment, account: AccountRecord, prices: bigint[
   return { address: account.address, equity, mm, im, ratio: mm === 0n ? Infinity : Number((equity * 1_000_000n) / mm) / 1e6 };
 }
 
-/** Ranks every account of `book` at WAD `prices` (by asset id). */
-export function rankAccounts(book: Book, deployment: Deployment, prices: bigint[]): RankedAccount[] {
+/** Ranks `accounts` at WAD `prices` (by asset id). */
+export function rankAccounts(accounts: Iterable<AccountRecord>, deployment: Deployment, prices: bigint[]): RankedAccount[] {
   const ranked: RankedAccount[] = [];
-  for (const account of book.accounts.values()) {
+  for (const account of accounts) {
     const r = rankOne(deployment, account, prices);
     if (r !== null) ranked.push(r);
   }
   return ranked.sort((x, y) => x.ratio - y.ratio);
 }
 
+/** A ranker's input: every account (by address), the book's risk configuration version, and what changed. */
+export type Ranker = (
+  accounts: ReadonlyMap<Address, AccountRecord>,
+  configVersion: number,
+  deployment: Deployment,
+  prices: bigint[],
+  /** The accounts changed since the last call; null when the accounts were replaced (a rebuild). */
+  touched: ReadonlySet<Address> | null,
+) => RankedAccount[];
+
 /**
  * A ranking kept across blocks, as the keeper keeps its evaluations: when neither the prices nor the risk
- * configuration changed, only the accounts a block touched are re-evaluated; otherwise every account is.
+ * configuration changed, only the accounts a block touched are re-evaluated; otherwise every account is. The page
+ * runs it in a Web Worker (`rankWorker.ts`).
  */
-export function createRanker(): (book: Book, deployment: Deployment, prices: bigint[], touched: ReadonlySet<Address> | null) => RankedAccount[] {
+export function createRanker(): Ranker {
   const cache = new Map<Address, RankedAccount>();
   let key = "";
-  let last: Book | null = null;
-  return (book, deployment, prices, touched) => {
-    const next = `${book.configVersion}|${prices.join(",")}`;
-    if (next !== key || book !== last || touched === null) {
+  return (accounts, configVersion, deployment, prices, touched) => {
+    const next = `${configVersion}|${prices.join(",")}`;
+    if (next !== key || touched === null) {
       key = next;
-      last = book;
       cache.clear();
-      for (const r of rankAccounts(book, deployment, prices)) cache.set(r.address, r);
+      for (const r of rankAccounts(accounts.values(), deployment, prices)) cache.set(r.address, r);
     } else {
       for (const address of touched) {
-        const account = book.accounts.get(address);
+        const account = accounts.get(address);
         const r = account === undefined ? null : rankOne(deployment, account, prices);
         if (r === null) cache.delete(address);
         else cache.set(address, r);

@@ -5,7 +5,8 @@ import { getAddress, isAddress, type Address, type Chain, type PublicClient } fr
 import { writeClient } from "../actions.js";
 import type { ChainSnapshot } from "../chain/sync.js";
 import type { AppConfig } from "../config.js";
-import { createRanker, type RankedAccount } from "../risk/ranking.js";
+import type { RankedAccount } from "../risk/ranking.js";
+import { createWorkerRanker } from "../risk/workerRanker.js";
 import { recordTiming } from "../timing.js";
 import { connectWallet, devAccounts, devSigner, discoverWallets, type Signer, type WalletInfo } from "../wallet.js";
 import { AccountView, currentRisk } from "./AccountView.js";
@@ -63,13 +64,19 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
     if (!config.bench && (chain.id === 31337 || chain.id === 1337)) void devAccounts(config.rpcUrl).then(setDevs).catch(() => setDevs([]));
   }, [chain.id]);
 
-  const ranker = useMemo(createRanker, []);
-  const ranked: RankedAccount[] = useMemo(() => {
-    if (snapshot?.prices == null) return [];
-    const started = performance.now();
-    const out = ranker(snapshot.book, snapshot.deployment, snapshot.prices, snapshot.touched);
-    recordTiming("rankAccounts", performance.now() - started);
-    return out;
+  // The at-risk ranking runs in a Web Worker: the page stays responsive while 100k accounts are re-ranked.
+  const [ranking, setRanking] = useState<{ block: number | null; ranked: RankedAccount[] }>({ block: null, ranked: [] });
+  const ranker = useMemo(
+    () =>
+      createWorkerRanker(
+        (r) => (recordTiming("rankAccounts", r.ms), setRanking({ block: r.block, ranked: r.ranked })),
+        (e) => setError(e.message),
+      ),
+    [],
+  );
+  useEffect(() => () => ranker.stop(), []);
+  useEffect(() => {
+    if (snapshot !== null) ranker.rank(snapshot);
   }, [snapshot]);
 
   const viewed: Address | null = route.view === "account" ? (route.address ?? signer?.account ?? null) : null;
@@ -139,7 +146,7 @@ export function App({ config, chain, publicClient, subscribe }: AppProps) {
       {snapshot?.priceError && <div class="banner bad">Oracle: {snapshot.priceError}</div>}
       <main>
         {snapshot === null ? <p class="muted">Reading the vault's events…</p> : route.view === "protocol" ? (
-          <ProtocolView snapshot={snapshot} ranked={ranked} keeperMetrics={config.keeperMetrics} onOpen={() => undefined} />
+          <ProtocolView snapshot={snapshot} ranked={ranking.ranked} rankedBlock={ranking.block} keeperMetrics={config.keeperMetrics} onOpen={() => undefined} />
         ) : viewed === null ? (
           <p class="muted">Enter an address above, pick an account in the protocol view, or connect a wallet.</p>
         ) : (

@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useState } from "preact/hooks";
 
 import { toPortfolio } from "../../../client/src/risk.js";
 import { fmtUnits, shortAddress } from "../chain/book.js";
-import type { ChainSnapshot } from "../chain/sync.js";
+import type { ChainSnapshot, RedeemRequest } from "../chain/sync.js";
 import { healthClass, pct, ratio, usd } from "../format.js";
 import type { RankedAccount } from "../risk/ranking.js";
 import { GRID_SHOCKS, bookOutcome, movedPrices, type BookOutcome, type HistoricalMove } from "../risk/stress.js";
@@ -14,6 +14,8 @@ import { VirtualList } from "./VirtualList.js";
 export interface ProtocolViewProps {
   snapshot: ChainSnapshot;
   ranked: RankedAccount[];
+  /** The block `ranked` is of (the worker answers after the snapshot arrives); null before the first ranking. */
+  rankedBlock: number | null;
   keeperMetrics: boolean;
   onOpen: (address: string) => void;
 }
@@ -56,9 +58,79 @@ function KeeperPanel() {
   );
 }
 
-export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: ProtocolViewProps) {
-  const { book, fund, prices } = snapshot;
-  useLayoutEffect(() => recordFirstRender("protocolFirstRender"), []);
+/** A duration in seconds as "7 d", "2 d 3 h", "45 min". */
+function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  return h > 0 ? `${h} h ${Math.floor((seconds % 3600) / 60)} min` : `${Math.max(0, Math.ceil(seconds / 60))} min`;
+}
+
+/** A block timestamp as "2026-12-09 22:03". */
+function utc(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** Where a redemption request stands at `now` (the block's timestamp). */
+function requestState(r: RedeemRequest, now: number): { text: string; cls: string } {
+  if (r.sharesLeft === 0n) return { text: "redeemed", cls: "muted" };
+  if (now < r.opens) return { text: `cooling, ${duration(r.opens - now)} left`, cls: "warn" };
+  if (now <= r.closes) return { text: `redeemable, ${duration(r.closes - now)} left`, cls: "ok" };
+  return { text: "window passed", cls: "muted" };
+}
+
+/** The insurance fund: assets, share price, income still streaming, the cooldown rule and the latest redemption requests. */
+function FundPanel({ snapshot }: { snapshot: ChainSnapshot }) {
+  const { book, fund, timestamp } = snapshot;
+  const shareDecimals = fund ? 10n ** BigInt(fund.decimals) : 1n;
+  const assetUnits = fund ? 10n ** BigInt(fund.assetDecimals) : 1n;
+  return (
+    <section class="card" data-testid="fund">
+      <h2>Insurance fund and bad debt</h2>
+      <table class="kv">
+        <tbody>
+          <tr><td>fund (ERC-4626)</td><td class="mono num" title={book.fund ?? ""}>{book.fund ? shortAddress(book.fund) : "none"}</td></tr>
+          {fund && <tr><td>assets (totalAssets)</td><td class="num" data-testid="fund-assets" data-units={fund.totalAssets.toString()}>{fmtUnits(fund.totalAssets, fund.assetDecimals, 2)}</td></tr>}
+          {fund && <tr><td>share price (assets per share)</td><td class="num">{fund.totalSupply === 0n ? "1" : fmtUnits((fund.totalAssets * shareDecimals * 10n ** 18n) / (fund.totalSupply * assetUnits), 18, 6)}</td></tr>}
+          {fund && <tr><td>income still streaming in</td><td class="num">{fmtUnits(fund.lockedIncome, fund.assetDecimals, 2)}</td></tr>}
+          {fund && <tr><td>its cash in the vault (in assets)</td><td class="num">{fmtUnits(fund.vaultCash, fund.assetDecimals, 2)}</td></tr>}
+          {fund && <tr><td>withdrawal cooldown</td><td class="num" data-testid="fund-cooldown">{duration(fund.cooldown)}, then a {duration(fund.redeemWindow)} window</td></tr>}
+          <tr><td>unbacked bad debt</td><td class={`num ${book.badDebt > 0n ? "bad" : ""}`} data-testid="bad-debt">{usd(book.badDebt)}</td></tr>
+        </tbody>
+      </table>
+      {fund && (
+        <>
+          <h3>Redemption requests</h3>
+          {fund.requests.length === 0 ? <p class="muted">none: shareholders must request a redemption and wait the cooldown (their shares bear losses meanwhile)</p> : (
+            <table data-testid="fund-requests">
+              <thead><tr><th>owner</th><th class="num">shares</th><th>opens (UTC)</th><th>state</th></tr></thead>
+              <tbody>
+                {fund.requests.map((r) => {
+                  const state = requestState(r, timestamp);
+                  return (
+                    <tr key={r.owner} data-owner={r.owner}>
+                      <td class="mono">{shortAddress(r.owner)}</td>
+                      <td class="num">{fmtUnits(r.sharesLeft, fund.decimals, 2)}</td>
+                      <td title={`redeemable ${utc(r.opens)} → ${utc(r.closes)} UTC`}>{utc(r.opens).slice(5)}</td>
+                      <td class={state.cls}>{state.text}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+export function ProtocolView({ snapshot, ranked, rankedBlock, keeperMetrics, onOpen }: ProtocolViewProps) {
+  const { book, prices } = snapshot;
+  // The first render that a person can use: the at-risk list filled.
+  useLayoutEffect(() => {
+    if (rankedBlock !== null) recordFirstRender("protocolFirstRender");
+  }, [rankedBlock]);
   const under = ranked.filter((r) => r.ratio < 1).length;
   const [stress, setStress] = useState<{ label: string; outcome: BookOutcome }[] | null>(null);
   useEffect(() => setStress(null), [snapshot.block]);
@@ -119,7 +191,10 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: Protoc
             </a>
           )}
         />
-        <p class="muted">Book: equity {usd(totals.equity)}, MM {usd(totals.mm)}. Figures by the twin at block {snapshot.block}, the vault's integers.</p>
+        <p class="muted">
+          Book: equity {usd(totals.equity)}, MM {usd(totals.mm)}. Figures by the twin (in a Web Worker) at block{" "}
+          <span data-testid="ranked-block">{rankedBlock ?? "…"}</span>, the vault's integers{rankedBlock === null ? "; ranking…" : ""}.
+        </p>
       </section>
 
       <section class="card">
@@ -142,17 +217,7 @@ export function ProtocolView({ snapshot, ranked, keeperMetrics, onOpen }: Protoc
         </table>
       </section>
 
-      <section class="card">
-        <h2>Insurance fund and bad debt</h2>
-        <table class="kv">
-          <tbody>
-            <tr><td>fund (ERC-4626)</td><td class="mono num" title={book.fund ?? ""}>{book.fund ? shortAddress(book.fund) : "none"}</td></tr>
-            {fund && <tr><td>assets</td><td class="num">{fmtUnits(fund.totalAssets, fund.decimals, 2)}</td></tr>}
-            {fund && <tr><td>share price (assets per share)</td><td class="num">{fund.totalSupply === 0n ? "1" : fmtUnits((fund.totalAssets * 10n ** 18n) / fund.totalSupply, 18, 6)}</td></tr>}
-            <tr><td>unbacked bad debt</td><td class={`num ${book.badDebt > 0n ? "bad" : ""}`} data-testid="bad-debt">{usd(book.badDebt)}</td></tr>
-          </tbody>
-        </table>
-      </section>
+      <FundPanel snapshot={snapshot} />
 
       <section class="card">
         <h2>Recent liquidations</h2>
