@@ -8,6 +8,7 @@ import {InsuranceFund} from "../../contracts/InsuranceFund.sol";
 import {IMarginVault} from "../../contracts/interfaces/IMarginVault.sol";
 import {ICashSettlement} from "../../contracts/interfaces/ICashSettlement.sol";
 import {ITradeSettlement} from "../../contracts/interfaces/ITradeSettlement.sol";
+import {IRiskGovernance} from "../../contracts/interfaces/IRiskGovernance.sol";
 import {MockAggregator} from "../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
@@ -288,7 +289,8 @@ contract MultiAssetInvariantTest is Test {
         vault.listMarket(2, 0.005e18, 50_000e18);
         vault.listMarket(3, 0.01e18, 500_000e18);
         vault.setLiquidationConfig(0.2e18, 0.5e18, 100e18);
-        settlement = new TradeSettlement(address(vault), 500);
+        settlement = new TradeSettlement(address(vault));
+        IRiskGovernance(address(vault)).setPriceBand(500);
         vault.grantRole(vault.SETTLER_ROLE(), address(settlement));
         fund = new InsuranceFund(tokens[0], vault);
         vault.setInsuranceFund(address(fund));
