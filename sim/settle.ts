@@ -2,7 +2,9 @@
  * The end of a local run: every account still holding positions closes them through the RFQ maker service (a quote
  * of the market maker's at the oracle price), debtors' losses are netted into the settlement pool (`settleCash`, and a debtor-collateral sale when a
  * debtor's USDC is not enough), and every account that closed in profit withdraws its USDC, profit included, paid
- * in tokens (docs/cash.md). The admin does it all as each account's operator.
+ * in tokens (docs/cash.md). The admin does it all as each account's operator. The debtors are the run's accounts, the
+ * market maker and the keeper (the slices it took over carry their own losses). What no debtor can pay (unbacked bad
+ * debt) leaves the last creditors unpaid, first come first served as in docs/cash.md: reported, not an error.
  */
 import { Contract, type Interface } from "ethers";
 
@@ -19,6 +21,10 @@ export interface CashOutcome {
   profitable: number;
   /** Positive cash paid out in USDC (WAD USD, the sum of the CashPaid events). */
   profitWithdrawn: bigint;
+  /** Positive cash the pool could not pay (WAD USD): owed to creditors until bad debt is repaid. */
+  profitUnpaid: bigint;
+  /** Creditors left (partly) unpaid. */
+  unpaidCreditors: number;
   /** Debtor-collateral sales needed for it. */
   sales: number;
   /** The settlement pool left (WAD USD). */
@@ -93,8 +99,8 @@ export async function closeAndWithdrawProfits(
     if (refused.length === 0) closed++;
   }
 
-  // Every debtor's own USDC first (the market maker's included).
-  const debtors = [...accounts, mm];
+  // Every debtor's own USDC first (the market maker's and the keeper's included).
+  const debtors = [...accounts, mm, await protocol.keeper.getAddress()];
   const debts = await Promise.all(debtors.map((account) => vault.cash(account) as Promise<bigint>));
   await Promise.all(
     debtors.filter((_, i) => debts[i]! < 0n).map((account) => mined(`settleCash(${account})`, cash.settleCash(account, { gasLimit: GAS }))),
@@ -102,14 +108,23 @@ export async function closeAndWithdrawProfits(
 
   const iface: Interface = cash.interface;
   let profitWithdrawn = 0n;
+  let profitUnpaid = 0n;
+  let unpaidCreditors = 0;
   let profitable = 0;
   let sales = 0;
   for (const account of accounts) {
     const accountCash: bigint = await vault.cash(account);
-    const units = accountCash / scale;
+    let units = accountCash / scale;
     if (units <= 0n) continue;
+    if (((await cash.cashPool()) as [bigint, string])[0] < units) sales += await sellDebtorCollateral(protocol, model, cash, debtors, account);
     const [pool] = (await cash.cashPool()) as [bigint, string];
-    if (pool < units) sales += await sellDebtorCollateral(protocol, model, cash, [...accounts, mm], account);
+    if (pool < units) {
+      // Short even after every debtor paid: unbacked bad debt. This creditor takes what is there, the rest waits.
+      profitUnpaid += (units - pool) * scale;
+      unpaidCreditors++;
+      units = pool;
+    }
+    if (units === 0n) continue;
     const balance: bigint = await vault.collateralBalance(account, usdc);
     const receipt = await mined(`profit withdrawal of ${account}`, vault.withdraw(usdc, balance + units, account, account, { gasLimit: GAS }));
     for (const log of (receipt.logs ?? []) as { topics: string[]; data: string }[]) {
@@ -126,6 +141,8 @@ export async function closeAndWithdrawProfits(
     closed,
     profitable,
     profitWithdrawn,
+    profitUnpaid,
+    unpaidCreditors,
     sales,
     poolLeft: poolLeft * scale,
     fund: {
@@ -178,6 +195,9 @@ export function cashReportLines(outcome: CashOutcome): string[] {
     `- **Realised profit withdrawn in USDC: ${usd(outcome.profitWithdrawn)}** by the ${outcome.profitable} accounts that closed in profit ` +
       `(${outcome.closed} accounts closed their positions through the RFQ maker at the end; debts netted with \`settleCash\`` +
       `${outcome.sales > 0 ? `, ${outcome.sales} debtor-collateral sales` : ""}; settlement pool left ${usd(outcome.poolLeft)}).`,
+    ...(outcome.unpaidCreditors > 0
+      ? [`- **Profit not yet payable: ${usd(outcome.profitUnpaid)}** owed to ${outcome.unpaidCreditors} accounts: every debtor paid and the pool is empty (unbacked bad debt, repaid from later bonus shares; docs/cash.md).`]
+      : []),
     `- Insurance fund at the end: tokens ${usd(f.tokens)} + vault cash ${usd(f.vaultCash)} = ${usd(liquid)} against its shareholders' claims ` +
       `(totalAssets, income still streaming excluded) ${usd(f.claims)}.`,
   ];
