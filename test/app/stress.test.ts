@@ -3,11 +3,10 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 
 import { accountMargin, type Portfolio, type RiskParams } from "../../client/src/margin/marginLib.js";
+import { expectNear as near } from "../helpers/near.js";
 import { GRID_SHOCKS, historicalMoves, historicalStress, movedPrices, parseCloses, riskScore, stressGrid } from "../../app/src/risk/stress.js";
 
 const WAD = 10n ** 18n;
-/** |x - y| <= eps (chai's closeTo is taken over by the bigint matchers of hardhat-ethers-chai-matchers in `npm test`). */
-const near = (x: number | undefined, y: number, eps: number) => expect(Math.abs((x ?? NaN) - y) <= eps, `${x} is not within ${eps} of ${y}`).to.equal(true);
 // USD, BTC, ETH; rho(BTC, ETH) = 0.8.
 const params: RiskParams = { scan: [WAD / 50n, (WAD * 12n) / 100n, (WAD * 15n) / 100n], rho: [0n, 0n, (WAD * 8n) / 10n], imFactor: (WAD * 3n) / 2n };
 const prices = [WAD, 40_000n * WAD, 2_000n * WAD];

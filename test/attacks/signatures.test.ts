@@ -30,7 +30,7 @@ describe("attacks: signatures", () => {
 
   it("an order signed for another settlement contract cannot be replayed on this one", async () => {
     const f = await networkHelpers.loadFixture(funded);
-    const twin = (await ethers.deployContract("TradeSettlement", [await f.vault.getAddress(), 500n])) as unknown as Contract;
+    const twin = (await ethers.deployContract("TradeSettlement", [await f.vault.getAddress()])) as unknown as Contract;
     const t = await signedTrade(f, f.alice, f.bob, MARKET.ETH, wad(1), ETH_PRICE);
     t.buySig = await signOrder(twin, f.alice, t.buy);
     t.sellSig = await signOrder(twin, f.bob, t.sell);

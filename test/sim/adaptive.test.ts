@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ADAPTIVE_DEFAULTS, adaptiveSchedule, adaptiveScanPath, ewmaVolatility, stepToward, targetScan } from "../../sim/adaptive.js";
 import type { PriceWindow } from "../../sim/prices.js";
 import { createRng } from "../../sim/rng.js";
+import { expectNear } from "../helpers/near.js";
 
 const WAD = 10n ** 18n;
 const DAY = 86_400;
@@ -21,8 +22,8 @@ describe("sim/adaptive (model v1.1)", () => {
     const s = ewmaVolatility([100, 110, 110], 0.94, 0.02);
     const v1 = 0.94 * 0.0004 + 0.06 * Math.log(1.1) ** 2;
     expect(s[0]).to.equal(0.02);
-    expect(s[1]).to.be.closeTo(Math.sqrt(v1), 1e-15);
-    expect(s[2]).to.be.closeTo(Math.sqrt(0.94 * v1), 1e-15);
+    expectNear(s[1], Math.sqrt(v1), 1e-15);
+    expectNear(s[2], Math.sqrt(0.94 * v1), 1e-15);
   });
 
   it("targets 3.5 sigma clamped to [0.5x, 1.25x] the static scan, rounded up to 0.1%", () => {
