@@ -75,17 +75,22 @@ export function startKeeperRun(configPath: string, privateKey: string, logFile: 
   const log = createWriteStream(logFile);
   let recent = "";
   const keep = (chunk: Buffer) => {
-    log.write(chunk);
+    // Output still in the pipe can arrive after the process has exited: written while the log is open, kept in
+    // `recent` either way (a write after `end` would be an unhandled stream error that kills the run).
+    if (!log.writableEnded) log.write(chunk);
     recent = (recent + chunk.toString()).slice(-3000);
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
+  // "close" comes after "exit", once stdout and stderr are drained: the log ends only then.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const keeper: KeeperProcess = {
     child,
     exit: null,
     tail: () => recent.trim().split("\n").slice(-6).join("\n"),
     stop: async () => {
       await killProcessGroup(child);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await new Promise<void>((resolve) => log.end(resolve));
     },
   };
