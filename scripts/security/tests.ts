@@ -57,11 +57,6 @@ function describe(lines: string[], at: number): string {
   return "";
 }
 
-/** Whether the attack catalogue exists yet (the attack branch creates it). */
-export function hasAttackTests(root: string): boolean {
-  return filesUnder(root, ATTACKS_DIR, ".test.ts").length > 0;
-}
-
 /** Every `it()` title of `test/attacks/*.test.ts`, with its file (repeated titles appear repeatedly). */
 export function listAttackTitles(root: string): { title: string; file: string }[] {
   const titles: { title: string; file: string }[] = [];
