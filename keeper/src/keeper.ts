@@ -7,7 +7,7 @@
  *    and the holders of an asset whose price moved; everyone after a risk change, and after a reorg, which also
  *    evicts the accounts the store no longer has.
  * 3. **plan** (`loop/plan.ts`): for each account under MM, worst first, the strategy's liquidation, simulated,
- *    estimated and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
+ *    estimated (once per account shape, `loop/gasLimits.ts`) and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
  * 4. **send** (`send/sender.ts`): with bounded concurrency and a per-round time budget (the rest waits for the next
  *    round), then the receipts and replacements of what is in flight. Plan and send start on the candidates among
  *    the accounts nearest to the boundary as soon as those are decided, while the others are still being decided.
@@ -26,11 +26,12 @@ import { createLiquidationContext, pricesByAsset, type LiquidationContext } from
 import { createProRataLiquidationStrategy, type LiquidationStrategy } from "./liquidation/strategy.js";
 import type { Logger } from "./log.js";
 import { createAccountView } from "./loop/evaluate.js";
+import { createGasLimits } from "./loop/gasLimits.js";
 import { createMarks } from "./loop/marks.js";
 import { planLiquidation } from "./loop/plan.js";
 import type { KeeperMetrics } from "./metrics.js";
 import { readPrices } from "./prices/readPrices.js";
-import type { Sender } from "./send/sender.js";
+import type { Sender, SettledLiquidation } from "./send/sender.js";
 import type { KeeperStore } from "./store/store.js";
 import type { RiskConfig } from "./store/types.js";
 
@@ -161,6 +162,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   const strategy = parameters.strategy ?? createProRataLiquidationStrategy({ client, vault: config.vault, liquidator });
   const view = createAccountView({ store });
   const marks = createMarks(config.liquidation.markExpiryBlocks);
+  const gasLimits = createGasLimits(config.gas.gasLimitMultiplier);
   let risk: RiskConfig | null = null;
   /** What the store changed since the last evaluated round: kept until a round evaluates it (a failed round keeps it). */
   const pending = { touched: new Set<Address>(), full: true, evict: false };
@@ -170,6 +172,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const asset = r.assets.find((a) => a.symbol === config.gas.nativeAssetSymbol);
     const price = asset === undefined ? 0n : (prices[asset.id] ?? 0n);
     return price > 0n ? price : null;
+  }
+
+  /** A liquidation that reverted, or used more gas than its shape's estimate, makes every shape estimated again. */
+  function learn(settled: readonly SettledLiquidation[]) {
+    if (!gasLimits.learn(settled)) return;
+    const seen = settled.map((s) => ({ account: s.account, status: s.status, gas: s.gas.toString(), gasUsed: s.gasUsed?.toString() }));
+    logger.warn({ settled: seen }, "a liquidation reverted or used more gas than estimated for its shape: gas is estimated again");
   }
 
   /** Plans one candidate and sends it (or logs why not); true when sent. */
@@ -189,6 +198,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       minProfitUsd: config.gas.minProfitUsd,
       gasLimitMultiplier: config.gas.gasLimitMultiplier,
       pricesComplete,
+      gasLimits,
     });
     if (decision.kind === "lost") {
       metrics.liquidationsLost.inc({ stage: "simulation" });
@@ -281,14 +291,17 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const blockNumber = BigInt(sync.checkpoint);
     const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full;
     if (unchanged) {
-      if (sender) await sender.onBlock(blockNumber, lastBaseFee);
+      if (sender) learn(await sender.onBlock(blockNumber, lastBaseFee));
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
       return { block: blockNumber, ...empty };
     }
     const block = await client.getBlock({ blockNumber });
     lastBaseFee = block.baseFeePerGas;
-    if (risk === null || pending.full) risk = store.riskConfig();
+    if (risk === null || pending.full) {
+      risk = store.riskConfig();
+      gasLimits.clear(); // listings and feeds change what a liquidation loops over
+    }
     const r = risk;
     const read = await readPrices({ client, assets: r.assets, sequencer: r.sequencer, blockNumber, timestamp: block.timestamp });
     const prices = pricesByAsset(r.assets.length, read);
@@ -341,7 +354,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     if (deferred > 0) logger.warn({ deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
     metrics.markedAccounts.set(marks.count(blockNumber));
     if (sender) {
-      await sender.onBlock(blockNumber, block.baseFeePerGas);
+      learn(await sender.onBlock(blockNumber, block.baseFeePerGas));
       if (tried.size === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
     }
     lastBlock = blockNumber;

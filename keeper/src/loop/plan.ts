@@ -1,7 +1,7 @@
 /**
  * The plan step: for one account under maintenance margin, ask the strategy for a liquidation (state in -> planned
- * call and expected reward out), simulate it, estimate its gas and weigh the reward against the gas at the current
- * fee. The answer says whether to send, or why not and whether that answer is definite (the account is then marked)
+ * call and expected reward out), simulate it, estimate its gas (once per account shape, `gasLimits.ts`) and weigh
+ * the reward against the gas at the current fee. The answer says whether to send, or why not and whether that answer is definite (the account is then marked)
  * or transient (an RPC error, a missing price: retried at the next round).
  */
 import { formatUnits, type Address, type PublicClient } from "viem";
@@ -11,6 +11,7 @@ import { WAD } from "../../../client/src/margin/mathLib.js";
 import type { LiquidationCandidate, LiquidationPlan, LiquidationStrategy } from "../liquidation/strategy.js";
 import type { Fees } from "../send/sender.js";
 import { LOST_RACE_ERRORS, vaultErrorName } from "./decodeRevert.js";
+import { liquidationShape, type GasLimits } from "./gasLimits.js";
 
 /** Options of `planLiquidation`. */
 export interface PlanLiquidationParameters {
@@ -29,6 +30,8 @@ export interface PlanLiquidationParameters {
   gasLimitMultiplier: number;
   /** Whether every listed asset had a usable price this round (a plan is only refused for good with all of them). */
   pricesComplete: boolean;
+  /** Estimates by account shape: a known shape is simulated only, not estimated again. */
+  gasLimits?: GasLimits;
 }
 
 /** What to do with one candidate. */
@@ -79,12 +82,18 @@ export async function planLiquidation(parameters: PlanLiquidationParameters): Pr
   // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
   // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
   // competitor's transaction: the race is then decided on-chain, not guessed here).
-  const estimating = settle(client.estimateContractGas({ address: vault, abi: marginVaultAbi, functionName: "liquidate", args: liquidateArgs(plan), account: liquidator, blockTag: "latest" }));
+  const shape = liquidationShape(candidate, plan);
+  const known = parameters.gasLimits?.get(shape);
+  const estimating =
+    known !== undefined
+      ? Promise.resolve({ ok: true as const, value: known })
+      : settle(client.estimateContractGas({ address: vault, abi: marginVaultAbi, functionName: "liquidate", args: liquidateArgs(plan), account: liquidator, blockTag: "latest" }));
   const pricing = settle(parameters.fees());
   const simulation = await strategy.simulate(plan);
   if (!simulation.ok) return failure(simulation.error, "simulation");
   const estimated = await estimating;
   if (!estimated.ok) return failure(estimated.error, "estimate");
+  if (known === undefined) parameters.gasLimits?.set(shape, estimated.value);
   const priced = await pricing;
   if (!priced.ok) return { kind: "skip", reason: "rpc-error", mark: false, fields: { stage: "fees" } };
   const fees = priced.value;

@@ -1,6 +1,7 @@
 /**
- * The liquidation sender: EIP-1559 fees capped by the config, the nonce from viem's `nonceManager` (on the
- * account), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement for a
+ * The liquidation sender: EIP-1559 fees capped by the config, nonces counted locally (read from the node once,
+ * then one per transaction: reading the pending count per send costs the node a pending block each time, ~25 ms
+ * with a thousand transactions in its pool), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement for a
  * transaction still not mined after `gas.replaceAfterBlocks` blocks, with fees at least `gas.feeBumpPercent`
  * (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within `gas.maxFeePerGasGwei`; while
  * the base fee is above that cap, nothing is replaced (no fee within the cap could be mined).
@@ -63,6 +64,15 @@ export interface PendingLiquidation {
 /** How a pending liquidation ended. */
 export type SettledStatus = "success" | "reverted" | "dropped";
 
+/** A liquidation that left the in-flight set: how, and the gas it used (mined) against its limit. */
+export interface SettledLiquidation {
+  account: Address;
+  status: SettledStatus;
+  gas: bigint;
+  /** Null when dropped. */
+  gasUsed: bigint | null;
+}
+
 /**
  * Where the sender journals what it sends (the keeper's store implements it): each transaction is recorded
  * before `send` returns, each replacement and settlement updates it, and a new sender resumes the transactions
@@ -104,8 +114,10 @@ export interface Sender {
   /**
    * Checks receipts of what is in flight and replaces what is stuck (the replacement pays at least 2 x
    * `baseFeePerGas` + tip). Never throws.
+   *
+   * @returns The liquidations settled at this check (the keeper learns from a revert or a gas limit nearly used up).
    */
-  onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<void>;
+  onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<SettledLiquidation[]>;
 }
 
 /** How many times signed bytes are broadcast before a transport failure is given up on. */
@@ -181,33 +193,44 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     return run;
   }
 
+  /**
+   * The next nonce: the node's pending count read once, then counted here (sends are serialized). At least one above
+   * every nonce in flight: a transaction the base fee keeps out of the node's pending block is not in its count.
+   */
+  let nextNonce: number | null = null;
+  async function takeNonce(): Promise<number> {
+    if (nextNonce === null) {
+      const counted = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+      nextNonce = Math.max(counted, ...[...inFlight.values()].map((p) => p.nonce + 1));
+    }
+    return nextNonce++;
+  }
+
   async function signAndSendNow(
     p: { account: Address; fraction: bigint; gas: bigint; fees: Fees; nonce?: number },
     beforeBroadcast: (hash: Hex, nonce: number) => void,
   ): Promise<{ hash: Hex; nonce: number }> {
-    const request = await walletClient.prepareTransactionRequest({
-      account,
-      chain: walletClient.chain,
-      to: vault,
-      data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.fraction] }),
-      gas: p.gas,
-      maxFeePerGas: p.fees.maxFeePerGas,
-      maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
-      type: "eip1559",
-      // viem fills the nonce from the manager only when it is passed here (it does not read the account's): without
-      // it the nonce is the node's pending count, which leaves out a transaction the base fee keeps out of blocks,
-      // and the next liquidation would reuse its nonce (refused as an underpriced replacement).
-      ...(p.nonce !== undefined ? { nonce: p.nonce } : { nonceManager: account.nonceManager }),
-    });
     try {
-      const serialized = await walletClient.signTransaction(request as never);
+      const nonce = p.nonce ?? (await takeNonce());
+      // Signed by the local account with the configured chain id (checked against the node at startup): no
+      // per-transaction eth_chainId nor fill request.
+      const serialized = await account.signTransaction({
+        chainId: walletClient.chain.id,
+        type: "eip1559",
+        to: vault,
+        data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidate", args: [p.account, p.fraction] }),
+        gas: p.gas,
+        nonce,
+        maxFeePerGas: p.fees.maxFeePerGas,
+        maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
+      });
       const hash = keccak256(serialized);
-      beforeBroadcast(hash, request.nonce);
+      beforeBroadcast(hash, nonce);
       await broadcast(serialized);
-      return { hash, nonce: request.nonce };
+      return { hash, nonce };
     } catch (error) {
-      // The nonce may be unused: the manager reads it from the chain again next time.
-      if (p.nonce === undefined) account.nonceManager?.reset({ address: account.address, chainId: walletClient.chain.id });
+      // The nonce may be unused: counted again from the node (and what is in flight) next time.
+      if (p.nonce === undefined) nextNonce = null;
       throw error;
     }
   }
@@ -238,12 +261,13 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     }
   }
 
-  function settle(pending: PendingLiquidation, settled: SettledStatus): void {
+  function settle(pending: PendingLiquidation, settled: SettledStatus, gasUsed: bigint | null): SettledLiquidation {
     inFlight.delete(pending.account);
     journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
     if (settled === "success") metrics.liquidationsSucceeded.inc();
     else metrics.liquidationsLost.inc({ stage: settled === "reverted" ? "onchain" : "dropped" });
     onSettled?.(pending, settled);
+    return { account: pending.account, status: settled, gas: pending.gas, gasUsed };
   }
 
   return {
@@ -296,18 +320,30 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     },
 
     async onBlock(blockNumber, baseFeePerGas = null) {
+      const settledNow: SettledLiquidation[] = [];
+      if (inFlight.size === 0) return settledNow;
+      // The nonce first (once per block), then the receipts: a transaction mined between the two reads is then seen
+      // mined, never "dropped".
+      let mined: number;
+      try {
+        mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
+      } catch (error) {
+        logger.error({ err: error, inFlight: inFlight.size }, "cannot read the keeper's nonce; following the liquidations in flight next block");
+        return settledNow;
+      }
+      // Another sender used the key (or the count was wrong): count from the node again.
+      if (nextNonce !== null && mined > nextNonce) nextNonce = null;
       for (const pending of [...inFlight.values()]) {
         try {
-          // The nonce first, then the receipts: a transaction mined between the two reads is then seen mined,
-          // never "dropped".
-          const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
           let unknown = false;
           let settled: SettledStatus | null = null;
+          let gasUsed: bigint | null = null;
           for (const hash of [...pending.hashes].reverse()) {
             const receipt = await receiptOf(hash);
             if (receipt === "unknown") unknown = true;
             if (receipt === null || receipt === "unknown") continue;
             settled = receipt.status === "success" ? "success" : "reverted";
+            gasUsed = receipt.gasUsed;
             logger.info({ account: pending.account, hash, status: receipt.status, block: Number(receipt.blockNumber), gasUsed: receipt.gasUsed.toString() }, "liquidation mined");
             break;
           }
@@ -318,7 +354,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
             else pending.nonceTakenAt ??= blockNumber;
           }
           if (settled !== null) {
-            settle(pending, settled);
+            settledNow.push(settle(pending, settled, gasUsed));
             continue;
           }
           if (mined > pending.nonce || unknown) continue; // nothing to replace: the nonce is taken, or we cannot tell
@@ -346,6 +382,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
           logger.error({ err: error, account: pending.account, nonce: pending.nonce }, "cannot follow a liquidation in flight; retrying next block");
         }
       }
+      return settledNow;
     },
   };
 }

@@ -17,24 +17,25 @@ const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78
 
 /** A chain double: records every transaction sent; receipts and the mined nonce are set by the test. */
 function fakeChain() {
-  const account = privateKeyToAccount(KEY);
-  const sent: { hash: Hex; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }[] = [];
-  const receipts = new Map<Hex, "success" | "reverted">();
-  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false };
-  const walletClient = {
-    account,
-    chain: { id: 31337 },
-    async prepareTransactionRequest(request: { nonce?: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) {
-      return { ...request, nonce: request.nonce ?? chain.nextNonce++ };
-    },
+  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0 };
+  // Signs into readable bytes, so that the test sees each transaction's nonce and fees.
+  const account = {
+    ...privateKeyToAccount(KEY),
     async signTransaction(request: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) {
       return toHex(JSON.stringify({ nonce: request.nonce, maxFeePerGas: String(request.maxFeePerGas), maxPriorityFeePerGas: String(request.maxPriorityFeePerGas) }));
     },
+  };
+  const sent: { hash: Hex; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }[] = [];
+  const receipts = new Map<Hex, "success" | "reverted">();
+  const walletClient = {
+    account,
+    chain: { id: 31337 },
     async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
       if (chain.broadcastFails) throw new Error("request timed out");
       const tx = JSON.parse(fromHex(serializedTransaction, "string")) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
       const hash = keccak256(serializedTransaction);
       sent.push({ hash, nonce: tx.nonce, maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) });
+      chain.nextNonce = Math.max(chain.nextNonce, tx.nonce + 1);
       return hash;
     },
   };
@@ -45,8 +46,9 @@ function fakeChain() {
       if (status === undefined) throw new TransactionReceiptNotFoundError({ hash });
       return { status, blockNumber: 1n, gasUsed: 100_000n };
     },
-    async getTransactionCount() {
-      return chain.minedNonce;
+    async getTransactionCount({ blockTag }: { blockTag: "latest" | "pending" }) {
+      if (blockTag === "pending") chain.pendingCountReads++;
+      return blockTag === "pending" ? Math.max(chain.minedNonce, chain.nextNonce) : chain.minedNonce;
     },
     async getBalance() {
       return 10n ** 18n;
@@ -239,5 +241,40 @@ describe("keeper sender", () => {
     expect(recorded!.hashes).to.have.length(1);
     expect(sender.isPending(ALICE)).to.equal(true);
     store.close();
+  });
+
+  it("counts nonces locally: the node's pending count is read once, not per transaction", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, {});
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    const accounts = [1, 2, 3, 4, 5].map((i) => `0x${i.toString(16).padStart(40, "0")}` as Address);
+    await Promise.all(accounts.map((account) => sender.send({ account, fraction, gas: 500_000n, fees, blockNumber: 10n })));
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(fake.chain.pendingCountReads).to.equal(1);
+  });
+
+  it("after a failed broadcast, counts again from the node and above every nonce in flight (no nonce reused)", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, {});
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    fake.chain.broadcastFails = true;
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n }).catch(() => undefined);
+    fake.chain.broadcastFails = false;
+    // The node never saw nonce 0 (its pending count is still 0), but nonce 0 is in flight: the next one is 1.
+    await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 10n });
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([1]);
+    expect(fake.chain.pendingCountReads).to.equal(2);
+  });
+
+  it("counts again from the node when its mined nonce runs past the local count (the key used elsewhere)", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, {});
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
+    fake.receipts.set(fake.sent[0]!.hash, "success");
+    fake.chain.minedNonce = 7; // six more transactions by another holder of the key
+    await sender.onBlock(11n);
+    await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 11n });
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([0, 7]);
   });
 });
