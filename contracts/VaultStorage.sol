@@ -42,12 +42,13 @@ abstract contract VaultStorage is RiskRegistry, Pausable, ReentrancyGuardTransie
     /// @dev Settlement tokens netted from debtors (or paid by buyers of a debtor's collateral, or pulled from the
     /// insurance fund to cover bad debt) and not yet paid out to creditors. Token units, below 2^128.
     uint128 internal _cashPool;
-    /// @dev When the vault was last unpaused (0: never paused); liquidations wait a grace period after it.
+    /// @dev When the vault was last unpaused (0: never paused), and how long liquidations wait after it (seconds):
+    /// one slot, which every liquidation reads.
     uint64 internal _unpausedAt;
-    /// @dev The discount (WAD) at which a debtor's collateral is sold for settlement tokens, and how long
-    /// liquidations wait after a pause is lifted (seconds). Set by the CashModule's `setCashConfig`.
-    uint64 internal _settlementDiscount;
     uint32 internal _liquidationGracePeriod;
+    /// @dev The discount (WAD) at which a debtor's collateral is sold for settlement tokens. Set with the grace
+    /// period by the CashModule's `setCashConfig`.
+    uint64 internal _settlementDiscount;
 
     /// @dev Moves `account`'s settled cash by `delta`.
     function _updateCash(address account, int256 delta) internal {
