@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -46,7 +47,7 @@ import {
 /// feeds, the sequencer feed, the insurance fund and the steward bounds need RISK_ADMIN_ROLE.
 /// @dev Caps are kept so that, at every asset's maximum price, no account's exposure to that asset can exceed
 /// MAX_EXPOSURE, the range inside which the margin engine is exact (spec §4).
-abstract contract RiskRegistry is IRiskRegistry, AccessControl {
+abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
     using SafeCast for uint256;
 
     /// @notice May change the risk configuration without the steward bounds (held only by the timelock in production).
@@ -101,6 +102,15 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     uint256 private constant MAX_PAIRS = MAX_ASSETS * (MAX_ASSETS - 1) / 2;
 
+    // The first state variables, so that they share Pausable's slot with its paused flag: every trade reads the flag
+    // and the band, every liquidation the flag and the liquidation grace period, each from one slot.
+    /// @dev The band around the oracle price inside which the vault settles trades (basis points).
+    uint16 internal _priceBandBps;
+    /// @dev When the vault was last unpaused (0: never paused), and how long liquidations wait after it (seconds, set
+    /// by the CashModule's `setCashConfig`).
+    uint64 internal _unpausedAt;
+    uint32 internal _liquidationGracePeriod;
+
     mapping(uint256 asset => AssetOracle) internal _assets;
     /// @dev Maximum prices in units of MAX_PRICE_UNIT, four to a slot (a margin computation over six assets
     /// reads two slots for them).
@@ -125,9 +135,6 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     uint64 internal _imFactor;
     address internal _sequencerFeed;
     uint32 internal _gracePeriod;
-    /// @dev The band around the oracle price inside which the vault settles trades (basis points). It shares the grace
-    /// period's slot, which the next struct does not fit in.
-    uint16 internal _priceBandBps;
 
     LiquidationParams internal _liquidation;
     /// @dev The insurance fund and its asset's decimals share a slot, read together when bad debt is covered.

@@ -129,9 +129,12 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
         uint256 orderSize = order.size > 0 ? uint256(order.size) : uint256(-order.size);
         total = before + fill;
         if (total > orderSize) revert ErrorsLib.OrderOverfilled(orderHash, before, fill, orderSize);
+        // The signature before the operator: a fill of signed orders (the usual case) then never asks the vault. Both
+        // are views (the ERC-1271 check a static call whose failure reads as false), so the order decides no outcome,
+        // only gas: an operator's fill of a smart wallet's order now also runs the wallet's check.
         if (
-            msg.sender != order.account && !IMarginVault(vault).isOperator(order.account, msg.sender)
-                && !SignatureChecker.isValidSignatureNow(order.account, orderHash, signature)
+            msg.sender != order.account && !SignatureChecker.isValidSignatureNow(order.account, orderHash, signature)
+                && !IMarginVault(vault).isOperator(order.account, msg.sender)
         ) revert ErrorsLib.InvalidSignature(orderHash, order.account);
         // total <= orderSize < 2^255: the CANCELLED bit stays clear.
         _orders[orderHash] = total;
