@@ -66,12 +66,9 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
         uint128 dustThreshold;
     }
 
-    /// @dev A market as stored: the fields of `MarketConfig`, with the open interest in the slot of the asset and k so
-    /// that a trade lifting it from zero writes a non-zero slot (2,900 gas, not 20,000); the cap in the next slot, read
-    /// only when a trade raises the open interest.
+    /// @dev A market's open interest and cap, in one slot: a trade reads both and writes the first, and a market's first
+    /// trade writes a slot that is not zero (its cap). Its asset and k are in `_marketRisk` (`marketConfig` joins them).
     struct MarketState {
-        uint8 asset;
-        uint64 k;
         uint128 openInterest;
         uint128 openInterestCap;
     }
@@ -121,8 +118,8 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
     /// @dev Packed copies of what a margin computation reads of each collateral token (ListingLib), three to a
     /// slot; `_collaterals` keeps the full records. Written together with them.
     uint80[MAX_COLLATERALS] internal _collateralRisk;
-    /// @dev Packed copies of what a margin computation reads of each market (ListingLib), three to a slot;
-    /// `_markets` keeps the full records. Written together with them.
+    /// @dev Each market's asset and k, packed (ListingLib), three to a slot: their only record, which a margin
+    /// computation reads.
     uint72[MAX_MARKETS] internal _marketRisk;
 
     /// @dev Medium correlations packed four to a slot, at `MarginLib.pairIndex(a, b)` (a < b): the pairs of the
@@ -305,12 +302,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
         _checkAssetListed(asset);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
         _marketCount = uint8(market + 1); // Safe cast: market < MAX_MARKETS = 32.
-        _markets[market] = MarketState({
-            asset: uint8(asset), // Safe cast: asset < MAX_ASSETS.
-            k: uint64(k), // Safe cast: k <= WAD.
-            openInterest: 0,
-            openInterestCap: openInterestCap.toUint128()
-        });
+        _markets[market] = MarketState({openInterest: 0, openInterestCap: openInterestCap.toUint128()});
         _marketRisk[market] = ListingLib.packMarket(asset, k);
         _checkAssetRange(asset);
         emit EventsLib.MarketListed(market, asset, k, openInterestCap);
@@ -321,17 +313,16 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
         Path path = _riskPath();
         _checkMarketListed(market);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
+        (uint256 asset, uint256 oldK) = ListingLib.unpackMarket(_marketRisk[market]);
         MarketState storage config = _markets[market];
-        uint256 oldK = config.k;
         uint256 oldCap = config.openInterestCap;
         _checkRiskChange(path, IRiskGovernance.RiskParam.ContingencyRate, market, oldK, k, Tighter.Up);
         _checkRiskChange(
             path, IRiskGovernance.RiskParam.OpenInterestCap, market, oldCap, openInterestCap, Tighter.Down
         );
-        config.k = uint64(k); // Safe cast: k <= WAD.
         config.openInterestCap = openInterestCap.toUint128();
-        _marketRisk[market] = ListingLib.packMarket(config.asset, k);
-        _checkAssetRange(config.asset);
+        _marketRisk[market] = ListingLib.packMarket(asset, k);
+        _checkAssetRange(asset);
         emit EventsLib.MarketSet(market, oldK, k, oldCap, openInterestCap);
     }
 
@@ -411,10 +402,11 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
     /// @inheritdoc IRiskRegistry
     function marketConfig(uint256 market) external view returns (MarketConfig memory) {
         _checkMarketListed(market);
+        (uint256 asset, uint256 k) = ListingLib.unpackMarket(_marketRisk[market]);
         MarketState storage config = _markets[market];
         return MarketConfig({
-            asset: config.asset,
-            k: config.k,
+            asset: uint8(asset), // Safe cast: unpacked from 8 bits.
+            k: uint64(k), // Safe cast: unpacked from 64 bits.
             openInterestCap: config.openInterestCap,
             openInterest: config.openInterest
         });
@@ -573,8 +565,8 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
             if (config.asset == asset) units += uint256(config.depositCap) * 10 ** (18 - config.decimals);
         }
         for (uint256 m; m < _marketCount; ++m) {
-            MarketState storage config = _markets[m];
-            if (config.asset == asset) units += config.openInterestCap;
+            (uint256 marketAsset,) = ListingLib.unpackMarket(_marketRisk[m]);
+            if (marketAsset == asset) units += _markets[m].openInterestCap;
         }
         // units * maxPrice > MAX_EXPOSURE * WAD exactly when units > floor(MAX_EXPOSURE * WAD / maxPrice), and
         // the division form cannot overflow however large the caps (maxPrice > 0 is checked at listing).
