@@ -66,8 +66,9 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
         uint128 dustThreshold;
     }
 
-    /// @dev A market's open interest and cap, in one slot: a trade reads both and writes the first, and a market's first
-    /// trade writes a slot that is not zero (its cap). Its asset and k are in `_marketRisk` (`marketConfig` joins them).
+    /// @dev A market's open interest and cap, in one slot: a trade reads both and writes the first, and a market's
+    /// first trade writes a slot that is not zero (its cap). Its asset and k are in `_marketRisk` (`marketConfig`
+    /// joins them).
     struct MarketState {
         uint128 openInterest;
         uint128 openInterestCap;
