@@ -11,6 +11,7 @@ import {RiskRegistry} from "./RiskRegistry.sol";
 import {VaultStorage} from "./VaultStorage.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
+import {ListingLib} from "./libraries/ListingLib.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 import {WAD, MAX_SETTLEMENT_DISCOUNT, MAX_LIQUIDATION_GRACE_PERIOD} from "./libraries/ConstantsLib.sol";
 
@@ -206,7 +207,8 @@ contract CashModule is VaultStorage, ICashSettlement, IRiskGovernance {
         uint256 marketMask = _accounts[account].marketMask;
         for (uint256 market; (marketMask >> market) != 0; ++market) {
             if ((marketMask >> market) & 1 == 0) continue;
-            uint256 assetPrice = IMarginVault(address(this)).price(_markets[market].asset);
+            (uint256 asset,) = ListingLib.unpackMarket(_marketRisk[market]);
+            uint256 assetPrice = IMarginVault(address(this)).price(asset);
             // Cast: prices are capped by the asset's listed maximum, far below 2^255.
             pnl += MathLib.mulDown(_positions[account][market], int256(assetPrice));
         }

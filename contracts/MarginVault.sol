@@ -399,18 +399,14 @@ contract MarginVault is VaultStorage, IMarginVault {
 
     /// @dev Moves the positions and cash of a trade and checks the market's open-interest cap.
     function _moveTrade(address buyer, address seller, uint256 market, int256 s, int256 amount) private {
-        MarketConfig storage config = _markets[market];
-        uint256 openInterest = config.openInterest;
-        _updatePosition(buyer, market, s);
-        _updatePosition(seller, market, -s);
+        (uint256 openInterest, bool raised) = _movePosition(buyer, seller, market, s);
         _updateCash(buyer, -amount);
         _updateCash(seller, amount);
-        uint256 openInterestAfter = config.openInterest;
         // A trade that lowers the open interest is accepted even above a cap that was lowered since.
-        if (openInterestAfter > config.openInterestCap && openInterestAfter > openInterest) {
-            revert ErrorsLib.OpenInterestCapExceeded(market, openInterestAfter, config.openInterestCap);
+        if (raised) {
+            uint256 cap = _markets[market].openInterestCap;
+            if (openInterest > cap) revert ErrorsLib.OpenInterestCapExceeded(market, openInterest, cap);
         }
-
     }
 
     /// @dev Reverts unless |price - oracle| <= oracle * band / 10,000: every settler trades near the oracle price, so
@@ -513,8 +509,7 @@ contract MarginVault is VaultStorage, IMarginVault {
             if ((marketMask >> market) & 1 == 0) continue;
             int256 size = taken.positions[n].size;
             ++n;
-            _updatePosition(account, market, -size);
-            _updatePosition(msg.sender, market, size);
+            _movePosition(account, msg.sender, market, -size);
         }
     }
 
@@ -572,10 +567,33 @@ contract MarginVault is VaultStorage, IMarginVault {
 
     // ---------------------------------------------------------------- internal: account updates
 
-    /// @dev Moves `account`'s position in `market` by `delta`, keeping the market mask and the long open
-    /// interest in step. Caps are checked by the callers that may add risk, never here, so that a
-    /// liquidation can always reduce a position.
-    function _updatePosition(address account, uint256 market, int256 delta) internal {
+    /// @dev Moves a position of `delta` in `market` to `first` from `second` (`first` by +delta, `second` by -delta),
+    /// keeping the market masks and the long open interest in step. Caps are checked by the callers that may add
+    /// risk, never here, so that a liquidation can always reduce a position. Returns the open interest after and
+    /// whether it rose (zero and false when it did not move).
+    function _movePosition(address first, address second, uint256 market, int256 delta)
+        private
+        returns (uint256 openInterest, bool raised)
+    {
+        (uint256 firstLongBefore, uint256 firstLongAfter) = _setPosition(first, market, delta);
+        (uint256 secondLongBefore, uint256 secondLongAfter) = _setPosition(second, market, -delta);
+        // Long open interest moves by the change of both long sides, written once; where they cancel (a long slice
+        // passed to a flat or long liquidator), it is neither read nor written.
+        uint256 longBefore = firstLongBefore + secondLongBefore;
+        uint256 longAfter = firstLongAfter + secondLongAfter;
+        if (longAfter == longBefore) return (0, false);
+        MarketState storage config = _markets[market];
+        uint128 newOpenInterest = (uint256(config.openInterest) + longAfter - longBefore).toUint128();
+        config.openInterest = newOpenInterest;
+        return (newOpenInterest, longAfter > longBefore);
+    }
+
+    /// @dev Moves `account`'s position in `market` by `delta`, keeping its market mask in step (the caller moves the
+    /// open interest). Returns the account's long side before and after.
+    function _setPosition(address account, uint256 market, int256 delta)
+        internal
+        returns (uint256 longBefore, uint256 longAfter)
+    {
         int256 size = _positions[account][market];
         int256 newSize = size + delta;
         _positions[account][market] = newSize.toInt128();
@@ -584,11 +602,9 @@ contract MarginVault is VaultStorage, IMarginVault {
         if (newSize == 0) acc.marketMask &= ~uint32(1 << market);
         else acc.marketMask |= uint32(1 << market);
 
-        // Long open interest moves by the change of this account's long side.
-        uint256 longBefore = size > 0 ? uint256(size) : 0;
-        uint256 longAfter = newSize > 0 ? uint256(newSize) : 0;
-        MarketConfig storage config = _markets[market];
-        config.openInterest = (uint256(config.openInterest) + longAfter - longBefore).toUint128();
+        // Casts: lossless on non-negative values.
+        longBefore = size > 0 ? uint256(size) : 0;
+        longAfter = newSize > 0 ? uint256(newSize) : 0;
 
         emit EventsLib.PositionChanged(account, market, delta, newSize);
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -46,7 +47,7 @@ import {
 /// feeds, the sequencer feed, the insurance fund and the steward bounds need RISK_ADMIN_ROLE.
 /// @dev Caps are kept so that, at every asset's maximum price, no account's exposure to that asset can exceed
 /// MAX_EXPOSURE, the range inside which the margin engine is exact (spec §4).
-abstract contract RiskRegistry is IRiskRegistry, AccessControl {
+abstract contract RiskRegistry is IRiskRegistry, AccessControl, Pausable {
     using SafeCast for uint256;
 
     /// @notice May change the risk configuration without the steward bounds (held only by the timelock in production).
@@ -63,6 +64,14 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         uint64 bonusRate;
         uint64 fundShare;
         uint128 dustThreshold;
+    }
+
+    /// @dev A market's open interest and cap, in one slot: a trade reads both and writes the first, and a market's
+    /// first trade writes a slot that is not zero (its cap). Its asset and k are in `_marketRisk` (`marketConfig`
+    /// joins them).
+    struct MarketState {
+        uint128 openInterest;
+        uint128 openInterestCap;
     }
 
     /// @dev What a margin computation reads of an asset besides its maximum price, in one slot.
@@ -91,18 +100,27 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
 
     uint256 private constant MAX_PAIRS = MAX_ASSETS * (MAX_ASSETS - 1) / 2;
 
+    // The first state variables, so that they share Pausable's slot with its paused flag: every trade reads the flag
+    // and the band, every liquidation the flag and the liquidation grace period, each from one slot.
+    /// @dev The band around the oracle price inside which the vault settles trades (basis points).
+    uint16 internal _priceBandBps;
+    /// @dev When the vault was last unpaused (0: never paused), and how long liquidations wait after it (seconds, set
+    /// by the CashModule's `setCashConfig`).
+    uint64 internal _unpausedAt;
+    uint32 internal _liquidationGracePeriod;
+
     mapping(uint256 asset => AssetOracle) internal _assets;
     /// @dev Maximum prices in units of MAX_PRICE_UNIT, four to a slot (a margin computation over six assets
     /// reads two slots for them).
     uint64[MAX_ASSETS] internal _maxPrices;
     mapping(uint256 collateralId => CollateralConfig) internal _collaterals;
     mapping(address token => uint256) internal _collateralIdPlusOne;
-    mapping(uint256 market => MarketConfig) internal _markets;
+    mapping(uint256 market => MarketState) internal _markets;
     /// @dev Packed copies of what a margin computation reads of each collateral token (ListingLib), three to a
     /// slot; `_collaterals` keeps the full records. Written together with them.
     uint80[MAX_COLLATERALS] internal _collateralRisk;
-    /// @dev Packed copies of what a margin computation reads of each market (ListingLib), three to a slot;
-    /// `_markets` keeps the full records. Written together with them.
+    /// @dev Each market's asset and k, packed (ListingLib), three to a slot: their only record, which a margin
+    /// computation reads.
     uint72[MAX_MARKETS] internal _marketRisk;
 
     /// @dev Medium correlations packed four to a slot, at `MarginLib.pairIndex(a, b)` (a < b): the pairs of the
@@ -115,9 +133,6 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     uint64 internal _imFactor;
     address internal _sequencerFeed;
     uint32 internal _gracePeriod;
-    /// @dev The band around the oracle price inside which the vault settles trades (basis points). It shares the grace
-    /// period's slot, which the next struct does not fit in.
-    uint16 internal _priceBandBps;
 
     LiquidationParams internal _liquidation;
     /// @dev The insurance fund and its asset's decimals share a slot, read together when bad debt is covered.
@@ -288,12 +303,7 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         _checkAssetListed(asset);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
         _marketCount = uint8(market + 1); // Safe cast: market < MAX_MARKETS = 32.
-        _markets[market] = MarketConfig({
-            asset: uint8(asset), // Safe cast: asset < MAX_ASSETS.
-            k: uint64(k), // Safe cast: k <= WAD.
-            openInterestCap: openInterestCap.toUint128(),
-            openInterest: 0
-        });
+        _markets[market] = MarketState({openInterest: 0, openInterestCap: openInterestCap.toUint128()});
         _marketRisk[market] = ListingLib.packMarket(asset, k);
         _checkAssetRange(asset);
         emit EventsLib.MarketListed(market, asset, k, openInterestCap);
@@ -304,17 +314,16 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
         Path path = _riskPath();
         _checkMarketListed(market);
         if (k > MAX_CONTINGENCY) revert ErrorsLib.InvalidContingency(k);
-        MarketConfig storage config = _markets[market];
-        uint256 oldK = config.k;
+        (uint256 asset, uint256 oldK) = ListingLib.unpackMarket(_marketRisk[market]);
+        MarketState storage config = _markets[market];
         uint256 oldCap = config.openInterestCap;
         _checkRiskChange(path, IRiskGovernance.RiskParam.ContingencyRate, market, oldK, k, Tighter.Up);
         _checkRiskChange(
             path, IRiskGovernance.RiskParam.OpenInterestCap, market, oldCap, openInterestCap, Tighter.Down
         );
-        config.k = uint64(k); // Safe cast: k <= WAD.
         config.openInterestCap = openInterestCap.toUint128();
-        _marketRisk[market] = ListingLib.packMarket(config.asset, k);
-        _checkAssetRange(config.asset);
+        _marketRisk[market] = ListingLib.packMarket(asset, k);
+        _checkAssetRange(asset);
         emit EventsLib.MarketSet(market, oldK, k, oldCap, openInterestCap);
     }
 
@@ -394,7 +403,14 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
     /// @inheritdoc IRiskRegistry
     function marketConfig(uint256 market) external view returns (MarketConfig memory) {
         _checkMarketListed(market);
-        return _markets[market];
+        (uint256 asset, uint256 k) = ListingLib.unpackMarket(_marketRisk[market]);
+        MarketState storage config = _markets[market];
+        return MarketConfig({
+            asset: uint8(asset), // Safe cast: unpacked from 8 bits.
+            k: uint64(k), // Safe cast: unpacked from 64 bits.
+            openInterestCap: config.openInterestCap,
+            openInterest: config.openInterest
+        });
     }
 
     /// @inheritdoc IRiskRegistry
@@ -550,8 +566,8 @@ abstract contract RiskRegistry is IRiskRegistry, AccessControl {
             if (config.asset == asset) units += uint256(config.depositCap) * 10 ** (18 - config.decimals);
         }
         for (uint256 m; m < _marketCount; ++m) {
-            MarketConfig storage config = _markets[m];
-            if (config.asset == asset) units += config.openInterestCap;
+            (uint256 marketAsset,) = ListingLib.unpackMarket(_marketRisk[m]);
+            if (marketAsset == asset) units += _markets[m].openInterestCap;
         }
         // units * maxPrice > MAX_EXPOSURE * WAD exactly when units > floor(MAX_EXPOSURE * WAD / maxPrice), and
         // the division form cannot overflow however large the caps (maxPrice > 0 is checked at listing).

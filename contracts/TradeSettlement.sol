@@ -23,10 +23,12 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
     /// @inheritdoc ITradeSettlement
     address public immutable vault;
 
-    /// @inheritdoc ITradeSettlement
-    mapping(bytes32 orderHash => uint256) public filled;
-    /// @inheritdoc ITradeSettlement
-    mapping(bytes32 orderHash => bool) public cancelled;
+    /// @dev The top bit of an order's word in `_orders`, set once it is cancelled. No filled amount reaches it: a fill
+    /// total is at most |size| <= 2^255 - 1 (a sell of type(int256).min cannot be negated and is refused).
+    uint256 private constant CANCELLED = 1 << 255;
+
+    /// @dev Per order hash, the amount filled so far and the CANCELLED bit: one slot, as every fill reads both.
+    mapping(bytes32 orderHash => uint256) private _orders;
     /// @inheritdoc ITradeSettlement
     mapping(address account => uint256) public minNonce;
 
@@ -66,7 +68,7 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
     function cancelOrder(Order calldata order) external {
         _checkCaller(order.account);
         bytes32 orderHash = hashOrder(order);
-        cancelled[orderHash] = true;
+        _orders[orderHash] |= CANCELLED;
         emit EventsLib.OrderCancelled(orderHash, order.account);
     }
 
@@ -76,6 +78,16 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
         if (newMinNonce <= current) revert ErrorsLib.OrderNonceInvalidated(bytes32(0), newMinNonce, current);
         minNonce[msg.sender] = newMinNonce;
         emit EventsLib.NoncesInvalidated(msg.sender, newMinNonce);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function filled(bytes32 orderHash) external view returns (uint256) {
+        return _orders[orderHash] & ~CANCELLED;
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function cancelled(bytes32 orderHash) external view returns (bool) {
+        return _orders[orderHash] & CANCELLED != 0;
     }
 
     /// @inheritdoc ITradeSettlement
@@ -108,20 +120,24 @@ contract TradeSettlement is ITradeSettlement, EIP712 {
         returns (uint256 total)
     {
         if (block.timestamp > order.expiry) revert ErrorsLib.OrderExpired(orderHash, order.expiry);
-        if (cancelled[orderHash]) revert ErrorsLib.OrderIsCancelled(orderHash);
+        uint256 before = _orders[orderHash];
+        if (before & CANCELLED != 0) revert ErrorsLib.OrderIsCancelled(orderHash);
         uint256 least = minNonce[order.account];
         if (order.nonce < least) revert ErrorsLib.OrderNonceInvalidated(orderHash, order.nonce, least);
         // Cast: |size| of an int256 fits in uint256 (the sign was checked, so size != type(int256).min matters
         // only for sells, whose negation is checked).
         uint256 orderSize = order.size > 0 ? uint256(order.size) : uint256(-order.size);
-        uint256 before = filled[orderHash];
         total = before + fill;
         if (total > orderSize) revert ErrorsLib.OrderOverfilled(orderHash, before, fill, orderSize);
+        // The signature before the operator: a fill of signed orders (the usual case) then never asks the vault. Both
+        // are views (the ERC-1271 check a static call whose failure reads as false), so the order decides no outcome,
+        // only gas: an operator's fill of a smart wallet's order now also runs the wallet's check.
         if (
-            msg.sender != order.account && !IMarginVault(vault).isOperator(order.account, msg.sender)
-                && !SignatureChecker.isValidSignatureNow(order.account, orderHash, signature)
+            msg.sender != order.account && !SignatureChecker.isValidSignatureNow(order.account, orderHash, signature)
+                && !IMarginVault(vault).isOperator(order.account, msg.sender)
         ) revert ErrorsLib.InvalidSignature(orderHash, order.account);
-        filled[orderHash] = total;
+        // total <= orderSize < 2^255: the CANCELLED bit stays clear.
+        _orders[orderHash] = total;
     }
 
     function _checkCaller(address account) private view {

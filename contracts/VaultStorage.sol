@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -16,7 +15,7 @@ import {MAX_COLLATERALS, MAX_MARKETS} from "./libraries/ConstantsLib.sol";
 /// Both contracts inherit this one, so they share one storage layout.
 /// @dev Cash settles in the settlement token at par (docs/cash.md). Conservation, to the wei (WAD; `scale` =
 /// 10^(18 - settlement decimals)): sum of every account's cash = cashPool * scale + badDebt.
-abstract contract VaultStorage is RiskRegistry, Pausable, ReentrancyGuardTransient {
+abstract contract VaultStorage is RiskRegistry, ReentrancyGuardTransient {
     using SafeCast for int256;
 
     /// @dev One slot per account: settled cash (|cash| stays far below 2^127 inside the engine's range) and the
@@ -42,12 +41,9 @@ abstract contract VaultStorage is RiskRegistry, Pausable, ReentrancyGuardTransie
     /// @dev Settlement tokens netted from debtors (or paid by buyers of a debtor's collateral, or pulled from the
     /// insurance fund to cover bad debt) and not yet paid out to creditors. Token units, below 2^128.
     uint128 internal _cashPool;
-    /// @dev When the vault was last unpaused (0: never paused); liquidations wait a grace period after it.
-    uint64 internal _unpausedAt;
-    /// @dev The discount (WAD) at which a debtor's collateral is sold for settlement tokens, and how long
-    /// liquidations wait after a pause is lifted (seconds). Set by the CashModule's `setCashConfig`.
+    /// @dev The discount (WAD) at which a debtor's collateral is sold for settlement tokens. Set with the liquidation
+    /// grace period (RiskRegistry) by the CashModule's `setCashConfig`.
     uint64 internal _settlementDiscount;
-    uint32 internal _liquidationGracePeriod;
 
     /// @dev Moves `account`'s settled cash by `delta`.
     function _updateCash(address account, int256 delta) internal {

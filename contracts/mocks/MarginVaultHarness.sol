@@ -22,7 +22,9 @@ contract MarginVaultHarness is MarginVault {
     /// @notice Sets `account`'s position in `market`.
     function harnessSetPosition(address account, uint256 market, int256 size) external {
         _checkMarketListed(market);
-        _updatePosition(account, market, size - _positions[account][market]);
+        (uint256 longBefore, uint256 longAfter) = _setPosition(account, market, size - _positions[account][market]);
+        MarketState storage config = _markets[market];
+        config.openInterest = SafeCast.toUint128(uint256(config.openInterest) + longAfter - longBefore);
     }
 
     /// @notice Sets `account`'s cash.
