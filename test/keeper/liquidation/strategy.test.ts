@@ -2,17 +2,10 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 import { createPublicClient, custom, getAddress, type Address, type EIP1193Provider, type PublicClient } from "viem";
 
-import { createIndexer } from "../../../keeper/src/indexer/index.js";
-import {
-  createLiquidationContext,
-  previewLiquidation,
-  pricesByAsset,
-  requirementOf,
-  stateFromStore,
-} from "../../../keeper/src/liquidation/previewLiquidation.js";
+import { previewLiquidation, requirementOf, stateFromStore } from "../../../keeper/src/liquidation/previewLiquidation.js";
 import { chooseFraction, createProRataLiquidationStrategy, type LiquidationCandidate } from "../../../keeper/src/liquidation/strategy.js";
-import { readPrices } from "../../../keeper/src/prices/index.js";
-import { openStore, type KeeperStore } from "../../../keeper/src/store/index.js";
+import type { KeeperStore } from "../../../keeper/src/store/index.js";
+import { liquidationContextAtHead } from "../../helpers/liquidationContext.js";
 import { connection, deployDefault, MARKET, networkHelpers, setPrice, units, wad } from "../../fixtures.js";
 
 const client = createPublicClient({ transport: custom(connection.provider as unknown as EIP1193Provider) }) as PublicClient;
@@ -20,13 +13,7 @@ type Deployed = Awaited<ReturnType<typeof deployDefault>>;
 
 /** Indexes to the head and builds the candidate for `account` liquidated by `liquidator`. */
 async function candidateAt(deployed: Deployed, account: string, liquidator: string): Promise<{ store: KeeperStore; candidate: LiquidationCandidate }> {
-  const vault = getAddress(await deployed.vault.getAddress());
-  const store = openStore({ path: ":memory:", vault, chainId: 31337 });
-  await createIndexer({ client, store, vault, startBlock: 0 }).sync();
-  const block = await client.getBlock();
-  const risk = store.riskConfig();
-  const read = await readPrices({ client, assets: risk.assets, sequencer: risk.sequencer, blockNumber: block.number, timestamp: block.timestamp });
-  const ctx = createLiquidationContext(risk, pricesByAsset(risk.assets.length, read));
+  const { store, risk, ctx } = await liquidationContextAtHead(client, await deployed.vault.getAddress());
   const candidate: LiquidationCandidate = {
     account: getAddress(account),
     state: stateFromStore(store, risk, getAddress(account)),

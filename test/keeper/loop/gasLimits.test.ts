@@ -7,14 +7,12 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 import { createPublicClient, custom, getAddress, parseGwei, type Address, type EIP1193Provider, type PublicClient } from "viem";
 
-import { createIndexer } from "../../../keeper/src/indexer/index.js";
-import { createLiquidationContext, pricesByAsset, stateFromStore, type AccountState } from "../../../keeper/src/liquidation/previewLiquidation.js";
+import { stateFromStore, type AccountState } from "../../../keeper/src/liquidation/previewLiquidation.js";
 import { chooseFraction, createProRataLiquidationStrategy, type LiquidationCandidate, type LiquidationPlan } from "../../../keeper/src/liquidation/strategy.js";
 import { createGasLimits, liquidationShape } from "../../../keeper/src/loop/gasLimits.js";
 import { liquidateArgs, planLiquidation } from "../../../keeper/src/loop/plan.js";
-import { readPrices } from "../../../keeper/src/prices/index.js";
-import { openStore } from "../../../keeper/src/store/index.js";
 import { marginVaultAbi } from "../../../client/src/abi/generated.js";
+import { liquidationContextAtHead } from "../../helpers/liquidationContext.js";
 import { connection, deployDefault, MARKET, networkHelpers, setPrice, units, wad } from "../../fixtures.js";
 
 type Deployed = Awaited<ReturnType<typeof deployDefault>>;
@@ -51,13 +49,7 @@ async function liquidatableBook(): Promise<Deployed> {
 }
 
 async function candidates(d: Deployed, client: PublicClient): Promise<LiquidationCandidate[]> {
-  const vault = getAddress(await d.vault.getAddress());
-  const store = openStore({ path: ":memory:", vault, chainId: 31337 });
-  await createIndexer({ client, store, vault, startBlock: 0 }).sync();
-  const block = await client.getBlock();
-  const risk = store.riskConfig();
-  const read = await readPrices({ client, assets: risk.assets, sequencer: risk.sequencer, blockNumber: block.number, timestamp: block.timestamp });
-  const ctx = createLiquidationContext(risk, pricesByAsset(risk.assets.length, read));
+  const { store, risk, ctx } = await liquidationContextAtHead(client, await d.vault.getAddress());
   const liquidator = stateFromStore(store, risk, getAddress(d.carol.address));
   const result = SIZES.map((_, i) => ({ account: victim(i), state: stateFromStore(store, risk, victim(i)), liquidator, ctx }));
   store.close();
