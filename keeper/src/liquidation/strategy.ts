@@ -50,8 +50,11 @@ export interface LiquidationStrategy {
   isApplicable(candidate: LiquidationCandidate): boolean;
   /** Chooses the fraction (pure). Null when no fraction passes the vault's checks. */
   preview(candidate: LiquidationCandidate): LiquidationPlan | null;
-  /** `eth_call`s the plan from the liquidator's address at the latest block. */
-  simulate(plan: LiquidationPlan): Promise<SimulationResult>;
+  /**
+   * `eth_call`s the plan from the liquidator's address at the latest block; with `gas`, at that gas limit (the
+   * limit the transaction would be sent with: out of gas there is out of gas on-chain).
+   */
+  simulate(plan: LiquidationPlan, options?: { gas?: bigint }): Promise<SimulationResult>;
 }
 
 /** The smallest fraction the strategy still tries before it gives up on the liquidator's own margin. */
@@ -113,7 +116,7 @@ export function createProRataLiquidationStrategy(parameters: CreateProRataLiquid
       return r !== null && r.equity < r.mm;
     },
     preview: chooseFraction,
-    async simulate(plan) {
+    async simulate(plan, options) {
       try {
         const { result, request } = await client.simulateContract({
           address: vault,
@@ -121,6 +124,7 @@ export function createProRataLiquidationStrategy(parameters: CreateProRataLiquid
           functionName: "liquidate",
           args: [plan.account, plan.fraction],
           account: liquidator,
+          ...(options?.gas !== undefined ? { gas: options.gas } : {}),
         });
         return { ok: true, bonus: result.bonus, request };
       } catch (error) {

@@ -3,13 +3,15 @@
  *
  * `eth_estimateGas` executes a call many times over (a binary search on the limit): after one price move that makes
  * a thousand accounts liquidatable, estimating each one is most of the node's work. The gas `liquidate` uses
- * depends on what it loops over and on which storage slots it creates or clears, not on the amounts: the shape
- * below holds exactly those, so accounts of one shape share one estimate (the limit sent is that estimate times
- * `gas.gasLimitMultiplier`). Every candidate is still simulated (`eth_call`) before it is sent.
+ * depends mostly on what it loops over and on which storage slots it creates or clears, not on the amounts: the
+ * shape below holds those, and accounts of one shape share the largest estimate seen for it.
  *
- * The estimates are dropped when the risk configuration changes (listings, feeds) and when a liquidation sent
- * with one reverts or uses more gas than the estimate it was sent with (its limit over the multiplier): the next
- * candidate of each shape is estimated again.
+ * The shape is a guess, not a proof: two accounts of one shape can differ by a fifth in gas (balances and positions
+ * are packed two to a slot, a slice may or may not move open interest, bad debt may pull tokens from the fund). So
+ * the plan step simulates every candidate of a known shape AT the limit it would send (`eth_call` with that gas):
+ * out of gas there, it estimates that account exactly instead. No limit from this cache is sent without having run
+ * at that limit against the latest block. The estimates are dropped when the risk configuration changes and when a
+ * liquidation reverts on-chain.
  */
 import type { LiquidationCandidate, LiquidationPlan } from "../liquidation/strategy.js";
 import type { SettledLiquidation } from "../send/sender.js";
@@ -55,6 +57,7 @@ export function liquidationShape(candidate: LiquidationCandidate, plan: Liquidat
 export interface GasLimits {
   /** The estimate for a shape, if one is known. */
   get(shape: string): bigint | undefined;
+  /** Records an estimate; a shape keeps the largest seen (a cheaper account of it must not lower the others' limit). */
   set(shape: string, estimate: bigint): void;
   /** Drops every estimate (the risk configuration changed). */
   clear(): void;
@@ -73,14 +76,17 @@ export interface GasLimits {
  * @returns An empty cache.
  * @example
  * const gasLimits = createGasLimits(config.gas.gasLimitMultiplier);
- * const estimate = gasLimits.get(liquidationShape(candidate, plan)) ?? (await estimate());
+ * const known = gasLimits.get(liquidationShape(candidate, plan)); // simulate at known x multiplier before sending
  */
 export function createGasLimits(gasLimitMultiplier: number): GasLimits {
   const byShape = new Map<string, bigint>();
   const perMille = BigInt(Math.round(gasLimitMultiplier * 1000));
   return {
     get: (shape) => byShape.get(shape),
-    set: (shape, estimate) => void byShape.set(shape, estimate),
+    set(shape, estimate) {
+      const known = byShape.get(shape);
+      if (known === undefined || estimate > known) byShape.set(shape, estimate);
+    },
     clear: () => byShape.clear(),
     learn(settled) {
       const suspicious = settled.some(

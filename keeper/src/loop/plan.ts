@@ -70,7 +70,7 @@ function failure(error: unknown, stage: string): PlanDecision {
  * if (decision.kind === "send") await sender.send({ ... });
  */
 export async function planLiquidation(parameters: PlanLiquidationParameters): Promise<PlanDecision> {
-  const { client, vault, liquidator, strategy, candidate, baseFeePerGas } = parameters;
+  const { client, vault, liquidator, strategy, candidate } = parameters;
   if (!strategy.isApplicable(candidate)) return { kind: "skip", reason: "not-applicable", mark: parameters.pricesComplete, fields: {} };
   const plan = strategy.preview(candidate);
   if (plan === null) {
@@ -79,27 +79,43 @@ export async function planLiquidation(parameters: PlanLiquidationParameters): Pr
       ? { kind: "skip", reason: "no-plan", mark: true, fields: { hint: "no item list passes the vault's checks; the keeper's vault account may lack collateral (it must stay >= IM)" } }
       : { kind: "skip", reason: "incomplete-prices", mark: false, fields: { hint: "a feed could not be read this round; retrying next round" } };
   }
+  const pricing = settle(parameters.fees());
+  // A shape seen before: one simulation at the limit the transaction would carry. Out of gas there (an account the
+  // shape does not describe well: packed slots, a sign, a token pull) or any undecoded failure falls through to an
+  // exact estimate, so a cached limit is never sent without having run at that limit.
+  const shape = liquidationShape(candidate, plan);
+  const known = parameters.gasLimits?.get(shape);
+  if (known !== undefined) {
+    const capped = await strategy.simulate(plan, { gas: gasLimitOf(known, parameters.gasLimitMultiplier) });
+    if (!capped.ok && vaultErrorName(capped.error) !== null) return failure(capped.error, "simulation");
+    if (capped.ok) {
+      const decision = weigh(parameters, plan, known, await pricing);
+      // A cached estimate may be a costlier account's: "unprofitable" is a definite answer only with this one's own.
+      if (decision.kind !== "skip" || decision.reason !== "unprofitable") return decision;
+    }
+  }
   // The simulation, the gas estimate and the fees are independent requests: in flight together. The gas is
   // estimated at "latest", like the simulation (some nodes estimate at "pending" by default, which includes a
   // competitor's transaction: the race is then decided on-chain, not guessed here).
-  const shape = liquidationShape(candidate, plan);
-  const known = parameters.gasLimits?.get(shape);
-  const estimating =
-    known !== undefined
-      ? Promise.resolve({ ok: true as const, value: known })
-      : settle(client.estimateContractGas({ address: vault, abi: marginVaultAbi, functionName: "liquidate", args: liquidateArgs(plan), account: liquidator, blockTag: "latest" }));
-  const pricing = settle(parameters.fees());
+  const estimating = settle(client.estimateContractGas({ address: vault, abi: marginVaultAbi, functionName: "liquidate", args: liquidateArgs(plan), account: liquidator, blockTag: "latest" }));
   const simulation = await strategy.simulate(plan);
   if (!simulation.ok) return failure(simulation.error, "simulation");
   const estimated = await estimating;
   if (!estimated.ok) return failure(estimated.error, "estimate");
-  if (known === undefined) parameters.gasLimits?.set(shape, estimated.value);
-  const priced = await pricing;
+  parameters.gasLimits?.set(shape, estimated.value);
+  return weigh(parameters, plan, estimated.value, await pricing);
+}
+
+/** The limit a transaction is sent with: the estimate times `gas.gasLimitMultiplier`. */
+const gasLimitOf = (estimate: bigint, multiplier: number) => (estimate * BigInt(Math.round(multiplier * 1000))) / 1000n;
+
+/** Weighs the reward of `plan` against `gasEstimate` at the fees: send, or skip (unprofitable marks the account). */
+function weigh(parameters: PlanLiquidationParameters, plan: LiquidationPlan, gasEstimate: bigint, priced: { ok: true; value: Fees | null } | { ok: false; error: unknown }): PlanDecision {
+  const { baseFeePerGas } = parameters;
   if (!priced.ok) return { kind: "skip", reason: "rpc-error", mark: false, fields: { stage: "fees" } };
   const fees = priced.value;
   if (fees === null) return { kind: "skip", reason: "fee-cap", mark: false, fields: { baseFeeGwei: formatUnits(baseFeePerGas ?? 0n, 9) } };
   if (parameters.nativePrice === null) return { kind: "skip", reason: "no-native-price", mark: false, fields: { hint: "set gas.nativePriceUsd or gas.nativeAssetSymbol" } };
-  const gasEstimate = estimated.value;
   const feePerGas = (baseFeePerGas ?? 0n) + fees.maxPriorityFeePerGas;
   const gasCost = (gasEstimate * feePerGas * parameters.nativePrice) / WAD;
   const profit = plan.preview.reward - gasCost;
@@ -111,6 +127,5 @@ export async function planLiquidation(parameters: PlanLiquidationParameters): Pr
     gas: gasEstimate.toString(),
   };
   if (Number(formatUnits(profit, 18)) < parameters.minProfitUsd) return { kind: "skip", reason: "unprofitable", mark: true, fields: figures };
-  const gas = (gasEstimate * BigInt(Math.round(parameters.gasLimitMultiplier * 1000))) / 1000n;
-  return { kind: "send", plan, gas, fees, figures };
+  return { kind: "send", plan, gas: gasLimitOf(gasEstimate, parameters.gasLimitMultiplier), fees, figures };
 }

@@ -10,12 +10,15 @@
  *
  * A transaction is settled only on a definite answer: a receipt (success or reverted), or its nonce taken while no
  * hash of it has a receipt at two successive checks ("dropped": some nodes expose the receipt a moment after the
- * nonce moves, so the first check after the nonce advanced only re-checks). A failed receipt request is "unknown",
- * never "not mined".
+ * nonce moves, so the first check after the nonce advanced only re-checks). The lowest transaction still unmined is
+ * looked up in the node's pool each block and broadcast again when missing (and the ones after it), so a failed
+ * broadcast, a crash between journal and broadcast or a node that lost its pool leaves no nonce gap. A failed
+ * receipt request is "unknown", never "not mined".
  */
 import {
   encodeFunctionData,
   keccak256,
+  TransactionNotFoundError,
   TransactionReceiptNotFoundError,
   formatEther,
   formatGwei,
@@ -177,7 +180,8 @@ export function createSender(parameters: CreateSenderParameters): Sender {
 
   /**
    * Signs the transaction, hands its hash to `beforeBroadcast` (the journal), then broadcasts it. A hash journaled
-   * but never broadcast is harmless (never mined); the reverse order could forget a transaction that is out.
+   * but never broadcast is broadcast again by `onBlock` once the node shows it lacks it; the reverse order could
+   * forget a transaction that is out.
    */
   function signAndSend(
     p: { account: Address; fraction: bigint; gas: bigint; fees: Fees; nonce?: number },
@@ -252,6 +256,16 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     }
   }
 
+  /** Whether the node says it has no transaction `hash` (false when the request fails: nothing is known then). */
+  async function notInPool(hash: Hex): Promise<boolean> {
+    try {
+      await publicClient.getTransaction({ hash });
+      return false;
+    } catch (error) {
+      return error instanceof TransactionNotFoundError;
+    }
+  }
+
   /** A receipt, null when the node says it has none, or "unknown" when the request failed. */
   async function receiptOf(hash: Hex) {
     try {
@@ -302,8 +316,8 @@ export function createSender(parameters: CreateSenderParameters): Sender {
 
     async send({ account: target, fraction, gas: gasLimit, fees, blockNumber }) {
       // A broadcast that fails after the journal entry keeps the transaction in flight: the node may have it (a
-      // timeout), so the account is not tried again; its nonce taken by a later transaction settles it as
-      // "dropped", or it is re-broadcast as a replacement after `gas.replaceAfterBlocks` blocks.
+      // timeout), so the account is not tried again; `onBlock` broadcasts it again when the node lacks it (its nonce
+      // would otherwise be a gap that later liquidations wait behind).
       const { hash, nonce } = await signAndSend({ account: target, fraction, gas: gasLimit, fees }, (signed, signedNonce) => {
         const pending: PendingLiquidation = { account: target, fraction, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
         inFlight.set(target, pending);
@@ -321,7 +335,11 @@ export function createSender(parameters: CreateSenderParameters): Sender {
 
     async onBlock(blockNumber, baseFeePerGas = null) {
       const settledNow: SettledLiquidation[] = [];
-      if (inFlight.size === 0) return settledNow;
+      if (inFlight.size === 0) {
+        // Nothing in flight: the next send counts from the node again (the key may have been used elsewhere).
+        nextNonce = null;
+        return settledNow;
+      }
       // The nonce first (once per block), then the receipts: a transaction mined between the two reads is then seen
       // mined, never "dropped".
       let mined: number;
@@ -333,7 +351,9 @@ export function createSender(parameters: CreateSenderParameters): Sender {
       }
       // Another sender used the key (or the count was wrong): count from the node again.
       if (nextNonce !== null && mined > nextNonce) nextNonce = null;
-      for (const pending of [...inFlight.values()]) {
+      // In nonce order: once the lowest unmined transaction is missing from the node's pool, the ones after it may be too.
+      let poolLost = false;
+      for (const pending of [...inFlight.values()].sort((a, b) => a.nonce - b.nonce)) {
         try {
           let unknown = false;
           let settled: SettledStatus | null = null;
@@ -358,6 +378,19 @@ export function createSender(parameters: CreateSenderParameters): Sender {
             continue;
           }
           if (mined > pending.nonce || unknown) continue; // nothing to replace: the nonce is taken, or we cannot tell
+          if ((pending.nonce === mined || poolLost) && (await notInPool(pending.hashes.at(-1)!))) {
+            // A broadcast that failed, a hash journaled but never sent before a crash, a node that lost its pool: the
+            // nonce would stay a gap that every later liquidation waits behind, whatever the fees. The same
+            // parameters sign to the same bytes (deterministic signatures), so it is the same transaction again.
+            poolLost = true;
+            await signAndSend({ ...pending, nonce: pending.nonce }, (signed) => {
+              if (signed === pending.hashes.at(-1)) return;
+              pending.hashes.push(signed);
+              record(pending);
+            });
+            logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation missing from the node's pool: broadcast again");
+            continue;
+          }
           if (blockNumber - pending.sentAtBlock < BigInt(gas.replaceAfterBlocks)) continue;
           if (pending.fees.maxFeePerGas >= cap) {
             logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation stuck at the fee cap; waiting");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromHex, keccak256, parseGwei, toHex, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
+import { fromHex, keccak256, parseGwei, toHex, TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { parseConfig } from "../../../keeper/src/config/loadConfig.js";
@@ -17,7 +17,7 @@ const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78
 
 /** A chain double: records every transaction sent; receipts and the mined nonce are set by the test. */
 function fakeChain() {
-  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0 };
+  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0, poolLost: false };
   // Signs into readable bytes, so that the test sees each transaction's nonce and fees.
   const account = {
     ...privateKeyToAccount(KEY),
@@ -45,6 +45,10 @@ function fakeChain() {
       const status = receipts.get(hash);
       if (status === undefined) throw new TransactionReceiptNotFoundError({ hash });
       return { status, blockNumber: 1n, gasUsed: 100_000n };
+    },
+    async getTransaction({ hash }: { hash: Hex }) {
+      if (!sent.some((t) => t.hash === hash) || chain.poolLost) throw new TransactionNotFoundError({ hash });
+      return { hash };
     },
     async getTransactionCount({ blockTag }: { blockTag: "latest" | "pending" }) {
       if (blockTag === "pending") chain.pendingCountReads++;
@@ -253,7 +257,7 @@ describe("keeper sender", () => {
     expect(fake.chain.pendingCountReads).to.equal(1);
   });
 
-  it("after a failed broadcast, counts again from the node and above every nonce in flight (no nonce reused)", async () => {
+  it("after a failed broadcast, counts above every nonce in flight (no nonce reused), and broadcasts the gap again at the next block", async () => {
     const fake = fakeChain();
     const sender = makeSender(fake, {});
     const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
@@ -264,6 +268,40 @@ describe("keeper sender", () => {
     await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 10n });
     expect(fake.sent.map((t) => t.nonce)).to.deep.equal([1]);
     expect(fake.chain.pendingCountReads).to.equal(2);
+    // Nonce 0 is a gap nonce 1 waits behind: at the next block the node lacks it, and the same bytes go out again.
+    const [journaled] = sender.pending().filter((p) => p.nonce === 0);
+    await sender.onBlock(11n);
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([1, 0]);
+    expect(fake.sent[1]!.hash, "the same transaction, not a new one").to.equal(journaled!.hashes[0]);
+    expect(sender.pending().find((p) => p.nonce === 0)!.hashes).to.have.length(1);
+  });
+
+  it("broadcasts again, in nonce order, what a node that lost its pool no longer has, whatever the fee cap", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, { maxFeePerGasGwei: 20, replaceAfterBlocks: 3 });
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }; // at the cap: never replaced
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
+    await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 10n });
+    await sender.onBlock(11n);
+    expect(fake.sent, "nothing sent again while the node has them").to.have.length(2);
+    fake.chain.poolLost = true; // the node restarted with an empty pool
+    await sender.onBlock(12n);
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([0, 1, 0, 1]);
+    expect(fake.sent.slice(2).map((t) => t.hash)).to.deep.equal(fake.sent.slice(0, 2).map((t) => t.hash));
+  });
+
+  it("counts from the node again once nothing is in flight", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, {});
+    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n });
+    fake.receipts.set(fake.sent[0]!.hash, "success");
+    fake.chain.minedNonce = 1;
+    await sender.onBlock(11n); // settles nonce 0: nothing in flight
+    fake.chain.nextNonce = 4; // three transactions by another holder of the key, still in the pool
+    await sender.onBlock(12n);
+    await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 12n });
+    expect(fake.sent.map((t) => t.nonce)).to.deep.equal([0, 4]);
   });
 
   it("counts again from the node when its mined nonce runs past the local count (the key used elsewhere)", async () => {
