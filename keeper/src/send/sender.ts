@@ -62,6 +62,8 @@ export interface PendingLiquidation {
   sentAt: number;
   /** The block at which the nonce was first seen taken without a receipt (a receipt is looked for once more). */
   nonceTakenAt?: bigint;
+  /** The block at which it was last broadcast again because the node lacked it (once per block). */
+  rebroadcastAt?: bigint;
 }
 
 /** How a pending liquidation ended. */
@@ -250,7 +252,8 @@ export function createSender(parameters: CreateSenderParameters): Sender {
         await walletClient.sendRawTransaction({ serializedTransaction: serialized });
         return;
       } catch (error) {
-        if (attempt > 1 && /already known|known transaction|already imported/i.test(String((error as Error).message))) return;
+        // The node already has these bytes (a repeat after a lost answer, or a broadcast again): they are out.
+        if (/already known|known transaction|already imported/i.test(String((error as Error).message))) return;
         if (attempt >= BROADCAST_ATTEMPTS || !(error instanceof HttpRequestError || error instanceof TimeoutError)) throw error;
       }
     }
@@ -378,18 +381,24 @@ export function createSender(parameters: CreateSenderParameters): Sender {
             continue;
           }
           if (mined > pending.nonce || unknown) continue; // nothing to replace: the nonce is taken, or we cannot tell
-          if ((pending.nonce === mined || poolLost) && (await notInPool(pending.hashes.at(-1)!))) {
+          if ((pending.nonce === mined || poolLost) && pending.rebroadcastAt !== blockNumber && (await notInPool(pending.hashes.at(-1)!))) {
             // A broadcast that failed, a hash journaled but never sent before a crash, a node that lost its pool: the
             // nonce would stay a gap that every later liquidation waits behind, whatever the fees. The same
             // parameters sign to the same bytes (deterministic signatures), so it is the same transaction again.
+            // Once per block; a refusal (some nodes evict and refuse a max fee under the base fee) leaves it to the
+            // replacement below.
             poolLost = true;
-            await signAndSend({ ...pending, nonce: pending.nonce }, (signed) => {
-              if (signed === pending.hashes.at(-1)) return;
-              pending.hashes.push(signed);
-              record(pending);
-            });
-            logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation missing from the node's pool: broadcast again");
-            continue;
+            pending.rebroadcastAt = blockNumber;
+            try {
+              await signAndSend({ ...pending, nonce: pending.nonce }, (signed) => {
+                if (signed === pending.hashes.at(-1)) return;
+                pending.hashes.push(signed);
+                record(pending);
+              });
+              logger.warn({ account: pending.account, hash: pending.hashes.at(-1), nonce: pending.nonce }, "liquidation missing from the node's pool: broadcast again");
+            } catch (error) {
+              logger.warn({ err: error, account: pending.account, nonce: pending.nonce }, "liquidation missing from the node's pool, and refused again; replaced when due");
+            }
           }
           if (blockNumber - pending.sentAtBlock < BigInt(gas.replaceAfterBlocks)) continue;
           if (pending.fees.maxFeePerGas >= cap) {
