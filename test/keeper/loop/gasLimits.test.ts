@@ -185,6 +185,19 @@ describe("keeper gas limits by account shape", () => {
     expect(receipt.status).to.equal(1);
   });
 
+  it("an account found unprofitable with a cached estimate is weighed again with its own before it is marked", async () => {
+    const d = await liquidatableBook();
+    const { client, counts } = countingClient();
+    const [candidate] = await candidates(d, client);
+    const gasLimits = createGasLimits(1.25);
+    // A shape whose cached estimate (a costlier account's) would eat the whole reward.
+    gasLimits.set(liquidationShape(candidate!, chooseFraction(candidate!)!), 20_000_000n);
+    counts.clear();
+    const decision = await planner(client, getAddress(await d.vault.getAddress()), getAddress(d.carol.address), gasLimits, 1.25)(candidate!);
+    expect(decision.kind).to.equal("send");
+    expect(counts.get("eth_estimateGas")).to.equal(1);
+  });
+
   it("drops the estimates after a revert, or a liquidation that used more gas than its estimate", () => {
     const gasLimits = createGasLimits(1.25);
     const account = victim(0);

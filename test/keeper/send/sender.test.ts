@@ -17,7 +17,7 @@ const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78
 
 /** A chain double: records every transaction sent; receipts and the mined nonce are set by the test. */
 function fakeChain() {
-  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0, poolLost: false };
+  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0, poolLost: false, minMaxFeePerGas: 0n };
   // Signs into readable bytes, so that the test sees each transaction's nonce and fees.
   const account = {
     ...privateKeyToAccount(KEY),
@@ -33,6 +33,7 @@ function fakeChain() {
     async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
       if (chain.broadcastFails) throw new Error("request timed out");
       const tx = JSON.parse(fromHex(serializedTransaction, "string")) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
+      if (BigInt(tx.maxFeePerGas) < chain.minMaxFeePerGas) throw new Error("max fee per gas less than block base fee");
       const hash = keccak256(serializedTransaction);
       sent.push({ hash, nonce: tx.nonce, maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) });
       chain.nextNonce = Math.max(chain.nextNonce, tx.nonce + 1);
@@ -314,5 +315,18 @@ describe("keeper sender", () => {
     await sender.onBlock(11n);
     await sender.send({ account: VAULT, fraction, gas: 500_000n, fees, blockNumber: 11n });
     expect(fake.sent.map((t) => t.nonce)).to.deep.equal([0, 7]);
+  });
+
+  it("a transaction the node evicted and refuses again (max fee under the base fee) is replaced when due", async () => {
+    const fake = fakeChain();
+    const sender = makeSender(fake, { maxFeePerGasGwei: 100, replaceAfterBlocks: 1 });
+    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    fake.chain.poolLost = true;
+    fake.chain.minMaxFeePerGas = parseGwei("30");
+    await sender.onBlock(11n, parseGwei("30"));
+    expect(fake.sent).to.have.length(2);
+    expect(fake.sent[1]!.nonce).to.equal(0);
+    expect(fake.sent[1]!.maxFeePerGas >= parseGwei("61"), "2 x base fee + tip").to.equal(true);
+    expect(sender.pending()[0]!.hashes).to.have.length(2);
   });
 });
