@@ -7,7 +7,8 @@
  *    and the holders of an asset whose price moved; everyone after a risk change, and after a reorg, which also
  *    evicts the accounts the store no longer has.
  * 3. **plan** (`loop/plan.ts`): for each account under MM, worst first, the strategy's liquidation, simulated,
- *    estimated (once per account shape, `loop/gasLimits.ts`) and weighed against gas; a definite "no" marks the account (`loop/marks.ts`), a transient one does not.
+ *    estimated (once per account shape, `loop/gasLimits.ts`) and weighed against gas; a definite "no" marks the
+ *    account (`loop/marks.ts`), a transient one does not.
  * 4. **send** (`send/sender.ts`): with bounded concurrency and a per-round time budget (the rest waits for the next
  *    round), then the receipts and replacements of what is in flight. Plan and send start on the candidates among
  *    the accounts nearest to the boundary as soon as those are decided, while the others are still being decided.

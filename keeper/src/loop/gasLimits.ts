@@ -11,7 +11,7 @@
  * the plan step simulates every candidate of a known shape AT the limit it would send (`eth_call` with that gas):
  * out of gas there, it estimates that account exactly instead. No limit from this cache is sent without having run
  * at that limit against the latest block. The estimates are dropped when the risk configuration changes and when a
- * liquidation reverts on-chain.
+ * liquidation reverts on-chain or uses more gas than the estimate it was sent with.
  */
 import type { LiquidationCandidate, LiquidationPlan } from "../liquidation/strategy.js";
 import type { SettledLiquidation } from "../send/sender.js";
@@ -36,7 +36,7 @@ const newEntries = (account: Map<number, bigint>, other: Map<number, bigint>) =>
  *
  * @param candidate The account and the liquidator, as planned.
  * @param plan The plan (fraction and preview).
- * @returns A key: equal keys, equal gas up to the multiplier's margin.
+ * @returns A key: accounts that differ only in amounts share it (their gas is close, not equal).
  * @example liquidationShape(candidate, plan) // "3,2|0,1|1,0|whole|debt|share|cash01"
  */
 export function liquidationShape(candidate: LiquidationCandidate, plan: LiquidationPlan): string {

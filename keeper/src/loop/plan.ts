@@ -1,8 +1,8 @@
 /**
  * The plan step: for one account under maintenance margin, ask the strategy for a liquidation (state in -> planned
  * call and expected reward out), simulate it, estimate its gas (once per account shape, `gasLimits.ts`) and weigh
- * the reward against the gas at the current fee. The answer says whether to send, or why not and whether that answer is definite (the account is then marked)
- * or transient (an RPC error, a missing price: retried at the next round).
+ * the reward against the gas at the current fee. The answer says whether to send, or why not and whether that
+ * answer is definite (the account is then marked) or transient (an RPC error, a missing price: retried next round).
  */
 import { formatUnits, type Address, type PublicClient } from "viem";
 
@@ -30,7 +30,7 @@ export interface PlanLiquidationParameters {
   gasLimitMultiplier: number;
   /** Whether every listed asset had a usable price this round (a plan is only refused for good with all of them). */
   pricesComplete: boolean;
-  /** Estimates by account shape: a known shape is simulated only, not estimated again. */
+  /** Estimates by account shape: a known shape is simulated at its cached limit, estimated only when that fails. */
   gasLimits?: GasLimits;
 }
 

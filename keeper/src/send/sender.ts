@@ -1,10 +1,11 @@
 /**
  * The liquidation sender: EIP-1559 fees capped by the config, nonces counted locally (read from the node once,
  * then one per transaction: reading the pending count per send costs the node a pending block each time, ~25 ms
- * with a thousand transactions in its pool), a balance guard, and the bookkeeping of transactions in flight — receipts, and a replacement for a
- * transaction still not mined after `gas.replaceAfterBlocks` blocks, with fees at least `gas.feeBumpPercent`
- * (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within `gas.maxFeePerGasGwei`; while
- * the base fee is above that cap, nothing is replaced (no fee within the cap could be mined).
+ * with a thousand transactions in its pool), a balance guard, and the bookkeeping of transactions in flight —
+ * receipts, and a replacement for a transaction still not mined after `gas.replaceAfterBlocks` blocks, with fees
+ * at least `gas.feeBumpPercent` (>= 12.5 %) above the old ones and at least 2 x the current base fee + tip, within
+ * `gas.maxFeePerGasGwei`; while the base fee is above that cap, nothing is replaced (no fee within the cap could be
+ * mined).
  * With a journal (the store), every transaction is recorded with its signed hash BEFORE it is broadcast, so a crash
  * between the two cannot lose a transaction that may be out; a restarted sender resumes the ones still pending.
  *
@@ -120,7 +121,7 @@ export interface Sender {
    * Checks receipts of what is in flight and replaces what is stuck (the replacement pays at least 2 x
    * `baseFeePerGas` + tip). Never throws.
    *
-   * @returns The liquidations settled at this check (the keeper learns from a revert or a gas limit nearly used up).
+   * @returns The liquidations settled at this check (the keeper learns from a revert or more gas used than estimated).
    */
   onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<SettledLiquidation[]>;
 }
@@ -390,8 +391,8 @@ export function createSender(parameters: CreateSenderParameters): Sender {
             poolLost = true;
             pending.rebroadcastAt = blockNumber;
             try {
-              await signAndSend({ ...pending, nonce: pending.nonce }, (signed) => {
-                if (signed === pending.hashes.at(-1)) return;
+              await signAndSend(pending, (signed) => {
+                if (signed === pending.hashes.at(-1)) return; // a signer without deterministic signatures: a new hash
                 pending.hashes.push(signed);
                 record(pending);
               });

@@ -84,7 +84,7 @@ function planner(client: PublicClient, vault: Address, liquidator: Address, gasL
 }
 
 describe("keeper gas limits by account shape", () => {
-  it("gives accounts that differ only in amounts one shape, and tells apart what changes the gas", () => {
+  it("gives accounts that differ only in amounts one shape, and tells apart the entries, slots and paths it keys on", () => {
     const eth = (size: bigint) => new Map([[MARKET.ETH, size]]);
     const base = shapeOf({ positions: eth(wad(1)), cash: wad(-1) }, { balances: new Map([[0, 10n]]) });
     expect(shapeOf({ positions: eth(wad(60)), cash: wad(-80) }, { balances: new Map([[0, 99n]]) })).to.equal(base);
