@@ -247,7 +247,15 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       active++;
       try {
         while (next < queue.length && performance.now() < deadline) {
-          if (await run(queue[next++]!)) sent++;
+          const account = queue[next++]!;
+          try {
+            if (await run(account)) sent++;
+          } catch (error) {
+            // One candidate that fails unexpectedly never holds up the others: logged and counted, not marked (it
+            // is tried again next round).
+            metrics.liquidationsSkipped.inc({ reason: "error" });
+            logger.error({ err: error, account }, "planning the liquidation failed; retrying next round");
+          }
         }
       } finally {
         active--;
@@ -282,10 +290,11 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     for (const account of sync.touched) pending.touched.add(account);
     pending.full ||= sync.riskChanged;
     if (sync.reorgedTo !== null) {
-      // A rollback may have removed the vault itself (a chain reset that a shallow window mistakes for a reorg).
-      await assertVaultCode(client, config.vault);
+      // Recorded before anything else can fail: the next round must still evict what the rollback removed.
       pending.full = pending.evict = true;
       marks.clear();
+      // A rollback may have removed the vault itself (a chain reset that a shallow window mistakes for a reorg).
+      await assertVaultCode(client, config.vault);
     }
     const empty = { evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0, degraded: false };
     if (sync.checkpoint === null) return { block: null, ...empty };
@@ -299,6 +308,28 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     }
     const block = await client.getBlock({ blockNumber });
     lastBaseFee = block.baseFeePerGas;
+    let round: Awaited<ReturnType<typeof evaluatePlanSend>>;
+    try {
+      round = await evaluatePlanSend(blockNumber, block, started);
+    } finally {
+      // What is in flight is followed whatever happened to the other steps (receipts counted, stuck ones replaced):
+      // a failing evaluation must not leave a liquidation stuck under a risen base fee.
+      if (sender) learn(await sender.onBlock(blockNumber, block.baseFeePerGas));
+    }
+    const { result, tried } = round;
+    if (sender && tried === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
+    lastBlock = blockNumber;
+    lastBlockAt = Date.now();
+    updateLag();
+    metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
+    if (result.atRisk.length > 0 || result.reevaluated > 0) {
+      logger.debug({ block: Number(blockNumber), reevaluated: result.reevaluated, atRisk: result.atRisk.length, sent: result.sent }, "block processed");
+    }
+    return { block: blockNumber, evaluated: true, ...result };
+  }
+
+  /** The evaluate, plan and send steps at `blockNumber` (the indexer has run). */
+  async function evaluatePlanSend(blockNumber: bigint, block: { baseFeePerGas: bigint | null; timestamp: bigint }, started: number) {
     if (risk === null || pending.full) {
       risk = store.riskConfig();
       gasLimits.clear(); // listings and feeds change what a liquidation loops over
@@ -340,7 +371,14 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       }
       queue.push(targets);
     };
-    const { reevaluated, decidedInBigint, evicted } = await view.evaluate(pending, r, ctx, prices, { onNearest: launch });
+    let evaluated: Awaited<ReturnType<typeof view.evaluate>>;
+    try {
+      evaluated = await view.evaluate(pending, r, ctx, prices, { onNearest: launch });
+    } catch (error) {
+      await queue.done(); // the candidates already launched finish first: no send outlives its round
+      throw error;
+    }
+    const { reevaluated, decidedInBigint, evicted } = evaluated;
     if (evicted > 0) logger.warn({ evicted }, "reorg: accounts the store no longer has were evicted");
     pending.touched = new Set();
     pending.full = pending.evict = false;
@@ -354,18 +392,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     if (tried.size > 0) metrics.deferredCandidates.set(deferred);
     if (deferred > 0) logger.warn({ deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
     metrics.markedAccounts.set(marks.count(blockNumber));
-    if (sender) {
-      learn(await sender.onBlock(blockNumber, block.baseFeePerGas));
-      if (tried.size === 0 && sender.pending().length === 0 && Number(blockNumber) % 20 === 0) await sender.checkBalance().catch(() => undefined);
-    }
-    lastBlock = blockNumber;
-    lastBlockAt = Date.now();
-    updateLag();
-    metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
-    if (atRisk.length > 0 || reevaluated > 0) {
-      logger.debug({ block: Number(blockNumber), reevaluated, atRisk: atRisk.length, sent }, "block processed");
-    }
-    return { block: blockNumber, evaluated: true, reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent, degraded };
+    return { result: { reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent, degraded }, tried: tried.size };
   }
 
   return {

@@ -33,19 +33,22 @@ export interface CreateIndexerParameters {
   onHead?: (head: number) => void;
 }
 
-/** What one `sync` did. */
+/**
+ * What one `sync` did to the store, together with whatever earlier syncs that failed did to it: a rollback or a
+ * chunk applied before a later step failed is reported by the next `sync` that returns, never lost.
+ */
 export interface SyncReturnType {
   /** The chain head seen. */
   head: number;
   /** The checkpoint after the round (null when nothing is indexed yet). */
   checkpoint: number | null;
-  /** The fork point when a reorg was rolled back. */
+  /** The deepest fork point rolled back to since the last `sync` that returned (null: no reorg). */
   reorgedTo: number | null;
   /** Vault events applied in this round. */
   applied: number;
-  /** Accounts whose cash, balances or positions changed in this round (checksummed). */
+  /** Accounts whose cash, balances or positions changed since the last `sync` that returned (checksummed). */
   touched: Set<Address>;
-  /** Whether a risk or liquidation parameter changed in this round (every account must be re-evaluated). */
+  /** Whether a risk or liquidation parameter changed since then (every account must be re-evaluated). */
   riskChanged: boolean;
 }
 
@@ -132,6 +135,12 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
   const confirmations = parameters.confirmations ?? 0;
   const reorgWindow = parameters.reorgWindow ?? 12;
   let chunkSize = parameters.chunkSize ?? 2000;
+  /**
+   * What the store has changed and no `sync` has returned yet. A sync can roll back or apply chunks and then fail
+   * (a block read, a reorg found mid-range): the keeper must still hear of it, or it would keep evaluating accounts
+   * a rollback removed, or never re-evaluate the ones a committed chunk changed.
+   */
+  let unreported = { reorgedTo: null as number | null, touched: new Set<Address>(), riskChanged: false };
 
   async function blockAt(number: number): Promise<BlockRef | null> {
     try {
@@ -144,20 +153,24 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
     }
   }
 
-  /** Rolls back to the fork point when the checkpoint block is no longer canonical; returns the fork point. */
-  async function checkReorg(): Promise<number | null> {
+  /** Rolls back to the fork point when the checkpoint block is no longer canonical (recorded in `unreported`). */
+  async function checkReorg(): Promise<void> {
     const checkpoint = store.checkpoint();
-    if (checkpoint === null) return null;
+    if (checkpoint === null) return;
     const canonical = await blockAt(checkpoint.number);
-    if (canonical?.hash === checkpoint.hash) return null;
+    if (canonical?.hash === checkpoint.hash) return;
     for (const remembered of store.recentBlocks()) {
       if (remembered.number >= checkpoint.number) continue;
       const chain = await blockAt(remembered.number);
       if (chain?.hash === remembered.hash) {
         store.rollback(remembered.number);
+        // A rollback may have undone changes of any account: every account is re-evaluated then.
+        unreported.reorgedTo = Math.min(unreported.reorgedTo ?? remembered.number, remembered.number);
+        unreported.riskChanged = true;
         metrics?.reorgs.inc();
+        metrics?.lastBlockProcessed.set(remembered.number);
         logger?.warn({ from: checkpoint.number, forkPoint: remembered.number }, "reorg: rolled back to the fork point");
-        return remembered.number;
+        return;
       }
     }
     throw new ReorgTooDeepError(`The chain reorganised below the ${reorgWindow} remembered blocks (checkpoint ${checkpoint.number}).`, {
@@ -178,8 +191,8 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
     );
   }
 
-  /** Indexes [from, to] as one batch. */
-  async function indexRange(from: number, to: number, target: number, touched: Set<Address>): Promise<{ applied: number; riskChanged: boolean }> {
+  /** Indexes [from, to] as one batch; returns the events applied. */
+  async function indexRange(from: number, to: number, target: number): Promise<number> {
     const fetched = await getLogsInRange({ client, address: vault, selectors: VAULT_EVENT_SELECTORS, fromBlock: from, toBlock: to, chunkSize });
     chunkSize = fetched.chunkSize; // keeps a halved size for the next ranges
 
@@ -218,29 +231,25 @@ export function createIndexer(parameters: CreateIndexerParameters): Indexer {
     store.applyBatch({ events, blocks, checkpoint: { number: last.number, hash: last.hash } }, reorgWindow);
     metrics?.lastBlockProcessed.set(last.number);
     logger?.debug({ from, to, events: events.length }, "indexed");
-    let riskChanged = false;
-    for (const event of events) riskChanged = collectTouched(event, touched) || riskChanged;
-    return { applied: events.length, riskChanged };
+    for (const event of events) unreported.riskChanged = collectTouched(event, unreported.touched) || unreported.riskChanged;
+    return events.length;
   }
 
   async function sync(): Promise<SyncReturnType> {
     const head = Number(await rpc("eth_blockNumber", client.getBlockNumber({ cacheTime: 0 })));
     metrics?.chainHead.set(head);
     parameters.onHead?.(head);
-    const reorgedTo = await checkReorg();
+    await checkReorg();
     const target = head - confirmations;
     let applied = 0;
-    // A rollback may have undone changes of any account: every account is re-evaluated then.
-    let riskChanged = reorgedTo !== null;
-    const touched = new Set<Address>();
     const checkpoint = store.checkpoint();
     for (let from = checkpoint === null ? startBlock : checkpoint.number + 1; from <= target; ) {
       const to = Math.min(target, from + chunkSize - 1);
-      const range = await indexRange(from, to, target, touched);
-      applied += range.applied;
-      riskChanged ||= range.riskChanged;
+      applied += await indexRange(from, to, target);
       from = to + 1;
     }
+    const { reorgedTo, touched, riskChanged } = unreported;
+    unreported = { reorgedTo: null, touched: new Set(), riskChanged: false };
     return { head, checkpoint: store.checkpoint()?.number ?? null, reorgedTo, applied, touched, riskChanged };
   }
 

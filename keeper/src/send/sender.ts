@@ -281,10 +281,16 @@ export function createSender(parameters: CreateSenderParameters): Sender {
 
   function settle(pending: PendingLiquidation, settled: SettledStatus, gasUsed: bigint | null): SettledLiquidation {
     inFlight.delete(pending.account);
-    journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
     if (settled === "success") metrics.liquidationsSucceeded.inc();
     else metrics.liquidationsLost.inc({ stage: settled === "reverted" ? "onchain" : "dropped" });
     onSettled?.(pending, settled);
+    try {
+      journal?.settleLiquidationTransaction(account.address, pending.nonce, settled);
+    } catch (error) {
+      // Settled in memory and counted whatever the journal says: a restart follows the entry again and settles it
+      // from its receipt, so nothing is sent twice.
+      logger.error({ err: error, account: pending.account, nonce: pending.nonce, status: settled }, "cannot journal a settled liquidation; a restart settles it again from its receipt");
+    }
     return { account: pending.account, status: settled, gas: pending.gas, gasUsed };
   }
 

@@ -6,7 +6,7 @@
  * process runs in its own process group, killed as a group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +16,6 @@ import { Wallet, type Contract, type Signer } from "ethers";
 
 import { buildPortfolioMarginModule, DEFAULT_CONFIG_PATH } from "../../../ignition/modules/PortfolioMargin.js";
 import { parseDeploymentConfig } from "../../../ignition/modules/deploymentConfig.js";
-import { readFileSync } from "node:fs";
 import { ORDER_TYPES, type Order } from "../../helpers/orders.js";
 
 export const WAD = 10n ** 18n;
@@ -210,6 +209,17 @@ export interface KeeperProcess extends Child {
   metric(name: string): Promise<number>;
 }
 
+/** The logs of the keepers started by the test running now (printed when it fails: CI keeps no other trace). */
+const keeperLogs: string[] = [];
+
+/** Prints the last `lines` lines of every keeper log of the test that just ran. */
+function printKeeperLogs(title: string, lines = 80): void {
+  for (const log of keeperLogs) {
+    const text = existsSync(log) ? readFileSync(log, "utf8").trimEnd().split("\n") : ["(no log)"];
+    console.log(`\n--- ${title}: the last ${Math.min(lines, text.length)} lines of ${log}\n${text.slice(-lines).join("\n")}\n---`);
+  }
+}
+
 /** Writes a config and starts `node --import tsx keeper/src/cli.ts run --config <it>`. */
 export async function startKeeper(name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, reuse?: { metricsPort: number; configPath: string }): Promise<KeeperProcess> {
   const metricsPort = reuse?.metricsPort ?? (await freePort());
@@ -220,6 +230,7 @@ export async function startKeeper(name: string, config: Record<string, unknown>,
   // `node --import tsx`, not the tsx CLI: the tsx CLI relays SIGTERM and SIGKILLs its child when the child does
   // not acknowledge within 30 ms (a keeper busy in a round), which is not the graceful stop under test.
   const child = startChild(["--import", "tsx", "keeper/src/cli.ts", "run", "--config", configPath], env, `${name}-${Date.now()}.log`);
+  keeperLogs.push(child.log);
   const metrics = async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     return response.text();
@@ -367,6 +378,12 @@ export function useChain(client: NodeClient, keeperCount = 3) {
     chain.d = await deploy(chain.node.url);
     chain.counterparty = await newUser(chain.d, 1_000_000);
     for (let i = 0; i < keeperCount; i++) chain.keepers.push(await newUser(chain.d, 100_000));
+  });
+  beforeEach(() => {
+    keeperLogs.length = 0;
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") printKeeperLogs(this.currentTest.fullTitle());
   });
   after(async () => {
     await chain.node?.child.stop(5_000);

@@ -234,6 +234,45 @@ describe("keeper indexer (in-process)", () => {
     expect(store.cash(alice.address as Address)).to.equal(wad(7));
   });
 
+  it("reports a rollback and the chunks a failed sync applied at the next sync that returns", async () => {
+    const { deployed, vault } = await setup();
+    const { vault: v, alice, bob } = deployed;
+    const store = openStore({ path: ":memory:", vault, chainId: 31337 });
+    let failFrom: number | null = null;
+    const flaky = createPublicClient({
+      transport: custom({
+        request: async (args: { method: string; params?: unknown }) => {
+          const [filter] = (args.params ?? []) as { fromBlock?: string }[];
+          if (args.method === "eth_getLogs" && failFrom !== null && Number(filter?.fromBlock) === failFrom) throw new Error("upstream unavailable");
+          return (connection.provider as unknown as EIP1193Provider).request(args as never);
+        },
+      }),
+    }) as PublicClient;
+    const indexer = createIndexer({ client: flaky, store, vault, startBlock: 0, chunkSize: 1 });
+    const forkPoint = (await indexer.sync()).checkpoint!;
+    const snapshot = await connection.provider.request({ method: "evm_snapshot", params: [] });
+    await v.harnessSetCash(alice.address, wad(5));
+    await v.harnessSetCash(alice.address, wad(6));
+    await indexer.sync();
+    // The new chain changes alice, then bob; the read of bob's block fails after the rollback and alice's chunk.
+    await connection.provider.request({ method: "evm_revert", params: [snapshot] });
+    await v.harnessSetCash(alice.address, wad(7));
+    await v.harnessSetCash(bob.address, wad(8));
+    failFrom = forkPoint + 2;
+    let failed: unknown = null;
+    await indexer.sync().catch((error: unknown) => (failed = error));
+    expect(failed, "the sync failed").to.be.instanceOf(Error);
+    expect(store.checkpoint()!.number, "rolled back, then alice's block applied").to.equal(forkPoint + 1);
+    failFrom = null;
+    const result = await indexer.sync();
+    expect(result.reorgedTo, "the rollback of the failed sync").to.equal(forkPoint);
+    expect(result.riskChanged).to.equal(true);
+    expect([...result.touched].sort()).to.deep.equal([alice.address, bob.address].map((a) => getAddress(a)).sort());
+    expect(result.checkpoint).to.equal(forkPoint + 2);
+    const quiet = await indexer.sync();
+    expect([quiet.reorgedTo, quiet.touched.size, quiet.riskChanged], "reported once").to.deep.equal([null, 0, false]);
+  });
+
   it("keeps the checkpoint when a round fails, and the loop goes on", async () => {
     const { deployed, vault } = await setup();
     const store = openStore({ path: ":memory:", vault, chainId: 31337 });

@@ -10,6 +10,8 @@ import { createPublicClient, custom, getAddress, type Address, type EIP1193Provi
 import { parseConfig } from "../../../keeper/src/config/index.js";
 import { ChainResetError, ReorgTooDeepError } from "../../../keeper/src/errors.js";
 import { createIndexer } from "../../../keeper/src/indexer/index.js";
+import { createProRataLiquidationStrategy, type LiquidationStrategy } from "../../../keeper/src/liquidation/strategy.js";
+import type { Sender } from "../../../keeper/src/send/sender.js";
 import { assertVaultCode, createKeeper } from "../../../keeper/src/keeper.js";
 import { createLogger } from "../../../keeper/src/log.js";
 import { createMetrics, type KeeperMetrics } from "../../../keeper/src/metrics.js";
@@ -43,7 +45,7 @@ async function skipped(metrics: KeeperMetrics, reason: string): Promise<number> 
   return values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
-async function setup() {
+async function setup(options: { strategy?: (real: LiquidationStrategy) => LiquidationStrategy; sender?: Sender } = {}) {
   const deployed = await networkHelpers.loadFixture(deployDefault);
   const { vault, tokens, feeds, alice, carol } = deployed;
   await (vault.connect(alice) as Contract).deposit(tokens.USDC, await units(tokens.USDC, 1000), alice.address);
@@ -70,7 +72,9 @@ async function setup() {
     const real = createIndexer({ client, store, vault: vaultAddress, startBlock: 0, reorgWindow: config.reorgWindow, metrics, onHead });
     return { ...real, sync: async () => real.sync().then((result) => (state.afterSync?.(), result)) };
   };
-  const keeper = createKeeper({ config, client, store, sender: null, liquidator: getAddress(carol.address), metrics, logger: createLogger({ level: "silent" }), indexer });
+  const liquidator = getAddress(carol.address);
+  const strategy = options.strategy?.(createProRataLiquidationStrategy({ client, vault: vaultAddress, liquidator }));
+  const keeper = createKeeper({ config, client, store, sender: options.sender ?? null, liquidator, strategy, metrics, logger: createLogger({ level: "silent" }), indexer });
   const tracked = async () => (await metrics.accountsTracked.get()).values[0]?.value ?? 0;
   /** Pushes alice under MM with an event (her cash), not a price move. */
   const crash = async () => {
@@ -164,6 +168,50 @@ describe("keeper loop: faults that used to stop liquidations", function () {
     expect(await tracked(), "dave's deposit is gone with the fork").to.equal(before);
   });
 
+  it("a reorg found by a round that then fails still evicts: the next round drops what the rollback removed", async () => {
+    const { keeper, vault, tokens, dave, tracked, state } = await setupWithDave();
+    await keeper.tick();
+    const snapshot = await networkHelpers.takeSnapshot();
+    const before = await tracked();
+    await (vault.connect(dave) as Contract).deposit(tokens.WETH, await units(tokens.WETH, 1), dave.address);
+    await keeper.tick();
+    expect(await tracked()).to.equal(before + 1);
+    await snapshot.restore();
+    await networkHelpers.mine(3);
+    // The rollback is committed, then the logs of the new blocks cannot be read: the round fails.
+    state.fault = (r) => r.method === "eth_getLogs";
+    expect(await keeper.tick().catch((e: unknown) => e)).to.be.instanceOf(Error);
+    state.fault = null;
+    await keeper.tick();
+    expect(await tracked(), "dave's deposit is gone with the fork").to.equal(before);
+  });
+
+  it("a candidate whose planning throws holds up neither the others nor the receipts of what is in flight", async () => {
+    let followed = 0;
+    const sender = { address: getAddress("0x000000000000000000000000000000000000dEaD"), isPending: () => false, pending: () => [], checkBalance: async () => true, fees: async () => ({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }), send: async () => "0x" as const, onBlock: async () => (followed++, []) } satisfies Sender;
+    let broken: Address | null = null;
+    const strategy = (real: LiquidationStrategy): LiquidationStrategy => ({
+      ...real,
+      preview: (candidate) => {
+        if (candidate.account === broken) throw new Error("a bug in the strategy");
+        return real.preview(candidate);
+      },
+    });
+    const { keeper, metrics, crash, alice, vault, tokens, dave } = await setupWithDave({ strategy, sender });
+    broken = alice;
+    // Dave under MM too: long 2 ETH against 1 WETH and a cash debt.
+    await (vault.connect(dave) as Contract).deposit(tokens.WETH, await units(tokens.WETH, 1), dave.address);
+    await vault.harnessSetPosition(dave.address, MARKET.ETH, wad(2));
+    await vault.harnessSetCash(dave.address, wad(-5_500));
+    expect(await vault.isLiquidatable(dave.address)).to.equal(true);
+    await crash();
+    const round = await keeper.tick();
+    expect([...round.atRisk].sort()).to.deep.equal([alice, getAddress(dave.address)].sort());
+    expect(await skipped(metrics, "error"), "alice's planning threw").to.equal(1);
+    expect(await skipped(metrics, "dry-run"), "dave decided all the same").to.equal(1);
+    expect(followed, "what is in flight followed").to.equal(1);
+  });
+
   it("a reorg deeper than the window (a chain reset) stops the keeper with ChainResetError, and run() rejects", async () => {
     const { vaultAddress, carol } = await setup();
     const { client } = faultyClient();
@@ -186,8 +234,8 @@ describe("keeper loop: faults that used to stop liquidations", function () {
 });
 
 /** The setup, with a fourth user (funded and approved) who has not used the vault yet. */
-async function setupWithDave() {
-  const setupResult = await setup();
+async function setupWithDave(options: Parameters<typeof setup>[0] = {}) {
+  const setupResult = await setup(options);
   const [, , , , dave] = await connection.ethers.getSigners();
   const token = setupResult.tokens.WETH;
   await token.mint(dave!.address, await units(token, 10));

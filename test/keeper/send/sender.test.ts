@@ -190,6 +190,29 @@ describe("keeper sender", () => {
     expect(settled).to.deep.equal(["success"]);
   });
 
+  it("counts a mined liquidation even when the journal cannot record its settlement", async () => {
+    const fake = fakeChain();
+    const store = openStore({ path: ":memory:", vault: VAULT, chainId: 31337 });
+    const journal: SenderJournal = {
+      recordLiquidationTransaction: (record) => store.recordLiquidationTransaction(record),
+      liquidationTransactions: (filter) => store.liquidationTransactions(filter),
+      settleLiquidationTransaction: () => {
+        throw new Error("database is locked");
+      },
+    };
+    const metrics = createMetrics();
+    const config = parseConfig({ rpcUrls: ["http://127.0.0.1:1"], vault: VAULT, chainId: 31337, startBlock: 0 });
+    const sender = createSender({ publicClient: fake.publicClient, walletClient: fake.walletClient as never, vault: VAULT, gas: config.gas, metrics, logger: createLogger({ level: "silent" }), journal });
+    const hash = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n });
+    fake.receipts.set(hash, "success");
+    fake.chain.minedNonce = 1;
+    const settled = await sender.onBlock(11n);
+    expect(settled.map((s) => s.status)).to.deep.equal(["success"]);
+    expect((await metrics.liquidationsSucceeded.get()).values[0]?.value).to.equal(1);
+    expect(sender.isPending(ALICE)).to.equal(false);
+    expect(store.liquidationTransactions()[0]!.status, "a restart follows it again, from its receipt").to.equal("pending");
+  });
+
   it("re-checks the receipt once the nonce has advanced (receipt served a moment after the nonce moves)", async () => {
     const fake = fakeChain();
     const settled: string[] = [];
