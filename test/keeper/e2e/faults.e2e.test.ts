@@ -152,44 +152,52 @@ for (const client of NODE_CLIENTS) describe(`keeper faults (${client}, fault pro
     expect(await keeper.stop()).to.equal(0);
   });
 
-  it("a reorg inside the window: the accounts it removed are evicted (memory and SQLite), margin equals accountMargin, a victim on the new fork liquidated within 2 blocks, once", async () => {
+  it("a reorg inside the window, found by a round that then fails: the accounts it removed are evicted (memory and SQLite), margin equals accountMargin, a victim on the new fork liquidated within 2 blocks, once", async () => {
     const viem = createPublicClient({ transport: http(chain.node.url) }) as PublicClient;
     const provider = chain.d.ethers.provider;
     const name = `${client}-reorg`;
     const startBlock = await provider.getBlockNumber();
-    const keeper = await startKeeper(name, base(chain.node.url), { KEEPER_PRIVATE_KEY: chain.keepers[0]!.privateKey });
-    const before = await settled(chain.d, keeper, name, await provider.getBlockNumber());
-    // The old fork: a ghost account that trades with the counterparty (whose position it changes), 6 blocks deep.
-    const snapshot = await chain.node.rpc("evm_snapshot");
-    const ghost = await newUser(chain.d, 50_000);
-    const [, btc] = (await chain.d.feed("BTC").latestRoundData()) as bigint[];
-    await trade(chain.d, ghost, chain.counterparty, MARKET.BTC, WAD / 10n, btc! * 10n ** 10n);
-    expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is tracked").to.equal(before + 1);
-    // The new fork: the same heights, other blocks.
-    expect(await chain.node.rpc("evm_revert", [snapshot])).to.equal(true);
-    const [admin] = await chain.d.ethers.getSigners();
-    await (await admin!.sendTransaction({ to: Wallet.createRandom().address, value: 1n })).wait();
-    await waitFor("the reorg rolled back", async () => (await keeper.metric("keeper_reorgs_total")) >= 1, 120_000);
-    expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is evicted from memory").to.equal(before);
-    const accounts = await expectStateMatchesChain(viem, chain.d, name);
-    expect(accounts, "the ghost is gone from SQLite").to.not.include(ghost.address);
-    expect(accounts).to.include(chain.counterparty.address);
+    const proxy = await startFaultProxy(chain.node.url);
+    try {
+      const keeper = await startKeeper(name, base(proxy.url), { KEEPER_PRIVATE_KEY: chain.keepers[0]!.privateKey });
+      const before = await settled(chain.d, keeper, name, await provider.getBlockNumber());
+      // The old fork: a ghost account that trades with the counterparty (whose position it changes), 6 blocks deep.
+      const snapshot = await chain.node.rpc("evm_snapshot");
+      const ghost = await newUser(chain.d, 50_000);
+      const [, btc] = (await chain.d.feed("BTC").latestRoundData()) as bigint[];
+      await trade(chain.d, ghost, chain.counterparty, MARKET.BTC, WAD / 10n, btc! * 10n ** 10n);
+      expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is tracked").to.equal(before + 1);
+      // The new fork: the same heights, other blocks. The round that finds it rolls back, then cannot read the new
+      // fork's logs and fails (as when the chain moves under a round): the next round must still evict the ghost.
+      proxy.fail = (r) => r.method === "eth_getLogs";
+      expect(await chain.node.rpc("evm_revert", [snapshot])).to.equal(true);
+      const [admin] = await chain.d.ethers.getSigners();
+      await (await admin!.sendTransaction({ to: Wallet.createRandom().address, value: 1n })).wait();
+      await waitFor("the reorg rolled back, and the round failed", async () => (await keeper.metric("keeper_reorgs_total")) >= 1 && (await keeper.metric("keeper_failed_rounds")) >= 1, 120_000);
+      proxy.fail = () => false;
+      expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is evicted from memory").to.equal(before);
+      const accounts = await expectStateMatchesChain(viem, chain.d, name);
+      expect(accounts, "the ghost is gone from SQLite").to.not.include(ghost.address);
+      expect(accounts).to.include(chain.counterparty.address);
 
-    const { victim } = await openAndCrash(chain.d, chain.counterparty, "ETH");
-    const crashBlock = await provider.getBlockNumber();
-    await waitFor("the ETH victim liquidated", async () => (await liquidations(chain.d, victim)).length === 1, 120_000);
-    const [at] = await liquidationBlocks(chain.d, victim);
-    expect(at! - crashBlock).to.be.at.most(2);
-    // The crash may also push an earlier test's ETH victim back under MM: every account this keeper liquidated
-    // counts, each once.
-    const mine = async () => (await chain.d.vault.queryFilter(chain.d.vault.filters.Liquidated(), startBlock, "latest")).filter((e) => (e as unknown as { args: { liquidator: string } }).args.liquidator === chain.keepers[0]!.address);
-    await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === (await mine()).length, 60_000);
-    const liquidated = (await mine()).map((e) => (e as unknown as { args: { account: string } }).args.account);
-    expect(new Set(liquidated).size, "nothing sent twice").to.equal(liquidated.length);
-    expect(await keeper.metric("keeper_liquidations_sent_total")).to.equal(liquidated.length);
-    await settled(chain.d, keeper, name, await provider.getBlockNumber());
-    await expectStateMatchesChain(viem, chain.d, name);
-    expect(await keeper.stop()).to.equal(0);
+      const { victim } = await openAndCrash(chain.d, chain.counterparty, "ETH");
+      const crashBlock = await provider.getBlockNumber();
+      await waitFor("the ETH victim liquidated", async () => (await liquidations(chain.d, victim)).length === 1, 120_000);
+      const [at] = await liquidationBlocks(chain.d, victim);
+      expect(at! - crashBlock).to.be.at.most(2);
+      // The crash may also push an earlier test's ETH victim back under MM: every account this keeper liquidated
+      // counts, each once.
+      const mine = async () => (await chain.d.vault.queryFilter(chain.d.vault.filters.Liquidated(), startBlock, "latest")).filter((e) => (e as unknown as { args: { liquidator: string } }).args.liquidator === chain.keepers[0]!.address);
+      await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === (await mine()).length, 60_000);
+      const liquidated = (await mine()).map((e) => (e as unknown as { args: { account: string } }).args.account);
+      expect(new Set(liquidated).size, "nothing sent twice").to.equal(liquidated.length);
+      expect(await keeper.metric("keeper_liquidations_sent_total")).to.equal(liquidated.length);
+      await settled(chain.d, keeper, name, await provider.getBlockNumber());
+      await expectStateMatchesChain(viem, chain.d, name);
+      expect(await keeper.stop()).to.equal(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("a reorg deeper than the window: the keeper stops with ChainResetError and exit code 1 (no retry loop)", async () => {

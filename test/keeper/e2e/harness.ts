@@ -209,14 +209,19 @@ export interface KeeperProcess extends Child {
   metric(name: string): Promise<number>;
 }
 
-/** The logs of the keepers started by the test running now (printed when it fails: CI keeps no other trace). */
-const keeperLogs: string[] = [];
+/**
+ * The keepers started by the test running now: stopped after it whatever its outcome (a keeper left running by a
+ * failed test would race the next test's keeper for its victims), and their logs printed when it fails (CI keeps no
+ * other trace).
+ */
+const testKeepers: KeeperProcess[] = [];
 
-/** Prints the last `lines` lines of every keeper log of the test that just ran. */
-function printKeeperLogs(title: string, lines = 80): void {
-  for (const log of keeperLogs) {
+/** Prints the last `lines` lines of every keeper log of the test that just ran, each cut at `width` characters. */
+function printKeeperLogs(title: string, lines = 60, width = 400): void {
+  for (const { log } of testKeepers) {
     const text = existsSync(log) ? readFileSync(log, "utf8").trimEnd().split("\n") : ["(no log)"];
-    console.log(`\n--- ${title}: the last ${Math.min(lines, text.length)} lines of ${log}\n${text.slice(-lines).join("\n")}\n---`);
+    const tail = text.slice(-lines).map((line) => (line.length > width ? `${line.slice(0, width)}…` : line));
+    console.log(`\n--- ${title}: the last ${tail.length} lines of ${log}\n${tail.join("\n")}\n---`);
   }
 }
 
@@ -230,7 +235,6 @@ export async function startKeeper(name: string, config: Record<string, unknown>,
   // `node --import tsx`, not the tsx CLI: the tsx CLI relays SIGTERM and SIGKILLs its child when the child does
   // not acknowledge within 30 ms (a keeper busy in a round), which is not the graceful stop under test.
   const child = startChild(["--import", "tsx", "keeper/src/cli.ts", "run", "--config", configPath], env, `${name}-${Date.now()}.log`);
-  keeperLogs.push(child.log);
   const metrics = async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     return response.text();
@@ -246,6 +250,7 @@ export async function startKeeper(name: string, config: Record<string, unknown>,
       return found ? Number(found.slice(line.length + 1)) : 0;
     },
   };
+  testKeepers.push(keeper);
   await waitFor(`keeper ${name} ready`, async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200, 60_000, 200);
   return keeper;
 }
@@ -379,11 +384,9 @@ export function useChain(client: NodeClient, keeperCount = 3) {
     chain.counterparty = await newUser(chain.d, 1_000_000);
     for (let i = 0; i < keeperCount; i++) chain.keepers.push(await newUser(chain.d, 100_000));
   });
-  beforeEach(() => {
-    keeperLogs.length = 0;
-  });
-  afterEach(function () {
+  afterEach(async function () {
     if (this.currentTest?.state === "failed") printKeeperLogs(this.currentTest.fullTitle());
+    await Promise.all(testKeepers.splice(0).map((keeper) => keeper.stop(3_000)));
   });
   after(async () => {
     await chain.node?.child.stop(5_000);
