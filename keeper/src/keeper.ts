@@ -15,8 +15,10 @@
  *
  * A failing round is logged and counted and the loop goes on (`/readyz` turns unready after
  * `readiness.maxFailedRounds` in a row, or when the live head runs ahead); a missing price makes the round degraded,
- * not silent. A chain reset, a vault without code, or a reorg deeper than the window stops the keeper with a
- * `ChainResetError` (non-zero exit): its state describes a chain that no longer exists.
+ * not silent. What a failing round did is not lost: the indexer reports its rollbacks and committed chunks at the
+ * next sync, the transactions in flight are followed whatever failed after indexing, and one candidate that throws
+ * does not hold up the others. A chain reset, a vault without code, or a reorg deeper than the window stops the
+ * keeper with a `ChainResetError` (non-zero exit): its state describes a chain that no longer exists.
  */
 import type { Address, PublicClient } from "viem";
 
