@@ -169,6 +169,14 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   let risk: RiskConfig | null = null;
   /** What the store changed since the last evaluated round: kept until a round evaluates it (a failed round keeps it). */
   const pending = { touched: new Set<Address>(), full: true, evict: false };
+  /**
+   * Whether the last evaluated round left work that the next poll must redo even on the same block: a candidate
+   * with a transient answer (no RPC answer, a missing price, a failed send, an unexpected error), candidates deferred
+   * by the round budget, or a degraded round. On a quiet chain the next block may be minutes away.
+   */
+  let retry = false;
+  /** The transient skip reasons worth another attempt at the same block (a fee cap or a low balance waits for one). */
+  const RETRY_AT_SAME_BLOCK = new Set(["rpc-error", "incomplete-prices"]);
 
   function nativePrice(r: RiskConfig, prices: bigint[]): bigint | null {
     if (config.gas.nativePriceUsd !== undefined) return BigInt(Math.round(config.gas.nativePriceUsd * 1e6)) * 10n ** 12n;
@@ -212,6 +220,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const skip = (reason: string, fields: Record<string, unknown>, mark: boolean) => {
       metrics.liquidationsSkipped.inc({ reason });
       if (mark) marks.mark(account, version, blockNumber);
+      if (RETRY_AT_SAME_BLOCK.has(reason)) retry = true;
       log.info({ reason, ...fields }, "liquidation skipped");
       return false;
     };
@@ -230,6 +239,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     } catch (error) {
       // Not a definite answer (a node refusing or timing out): not marked, tried again next round unless in flight.
       metrics.liquidationsSkipped.inc({ reason: "send-failed" });
+      retry = true;
       log.error({ err: error }, "sending the liquidation failed; retrying next round");
       return false;
     }
@@ -256,6 +266,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
             // One candidate that fails unexpectedly never holds up the others: logged and counted, not marked (it
             // is tried again next round).
             metrics.liquidationsSkipped.inc({ reason: "error" });
+            retry = true;
             logger.error({ err: error, account }, "planning the liquidation failed; retrying next round");
           }
         }
@@ -301,7 +312,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const empty = { evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0, degraded: false };
     if (sync.checkpoint === null) return { block: null, ...empty };
     const blockNumber = BigInt(sync.checkpoint);
-    const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full;
+    const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full && !retry;
     if (unchanged) {
       if (sender) learn(await sender.onBlock(blockNumber, lastBaseFee));
       lastBlockAt = Date.now();
@@ -332,6 +343,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
 
   /** The evaluate, plan and send steps at `blockNumber` (the indexer has run). */
   async function evaluatePlanSend(blockNumber: bigint, block: { baseFeePerGas: bigint | null; timestamp: bigint }, started: number) {
+    retry = false;
     if (risk === null || pending.full) {
       risk = store.riskConfig();
       gasLimits.clear(); // listings and feeds change what a liquidation loops over
@@ -392,6 +404,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     launch();
     const { sent, deferred } = await queue.done();
     if (tried.size > 0) metrics.deferredCandidates.set(deferred);
+    if (deferred > 0 || degraded) retry = true;
     if (deferred > 0) logger.warn({ deferred, budgetMs: config.liquidation.roundBudgetMs }, "round budget spent: the remaining candidates wait for the next round");
     metrics.markedAccounts.set(marks.count(blockNumber));
     return { result: { reevaluated, decidedInBigint, atRisk: atRisk.map((a) => a.account), sent, degraded }, tried: tried.size };

@@ -91,11 +91,10 @@ for (const client of NODE_CLIENTS) describe(`keeper faults (${client}, fault pro
       proxy.drop = () => ++n % 4 === 0; // every 4th HTTP request dropped (viem's fallback retries it)
       proxy.delayMs = 50;
       proxy.fail = (r) => r.method === "eth_call" && ((r.params?.[0] as { to?: string } | undefined)?.to ?? "").toLowerCase() === doge;
-      const { victim } = await openAndCrash(chain.d, chain.counterparty, "ETH");
-      const crashBlock = await chain.d.ethers.provider.getBlockNumber();
+      const { victim, crashBlock } = await openAndCrash(chain.d, chain.counterparty, "ETH");
       await waitFor("the ETH victim liquidated", async () => (await liquidations(chain.d, victim)).length === 1, 120_000);
       const [at] = await liquidationBlocks(chain.d, victim);
-      expect(at! - crashBlock, "blocks from the crash to the liquidation").to.be.at.most(2);
+      expect(at! - crashBlock!, "blocks from the crash to the liquidation").to.be.at.most(2);
       expect(await keeper.metric("keeper_degraded_rounds_total")).to.be.greaterThan(0);
       expect(proxy.failed).to.be.greaterThan(0);
       await waitFor("succeeded counted", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === 1, 60_000);
@@ -112,7 +111,8 @@ for (const client of NODE_CLIENTS) describe(`keeper faults (${client}, fault pro
       const keeper = await startKeeper(`${client}-blockread`, base(proxy.url), { KEEPER_PRIVATE_KEY: chain.keepers[1]!.privateKey });
       proxy.fail = (r) => r.method === "eth_getBlockByNumber";
       const { victim } = await openAndCrash(chain.d, chain.counterparty, "SOL");
-      await waitFor("failed rounds", async () => (await keeper.metric("keeper_failed_rounds")) >= 2, 60_000);
+      // Unready once `readiness.maxFailedRounds` (3) rounds have failed in a row.
+      await waitFor("failed rounds", async () => (await keeper.metric("keeper_failed_rounds")) >= 3, 60_000);
       expect(await liquidations(chain.d, victim)).to.deep.equal([]);
       expect((await fetch(`http://127.0.0.1:${keeper.metricsPort}/readyz`)).status, "unready while rounds fail").to.equal(503);
       proxy.fail = () => false;
@@ -169,10 +169,13 @@ for (const client of NODE_CLIENTS) describe(`keeper faults (${client}, fault pro
       expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is tracked").to.equal(before + 1);
       // The new fork: the same heights, other blocks. The round that finds it rolls back, then cannot read the new
       // fork's logs and fails (as when the chain moves under a round): the next round must still evict the ghost.
+      // The keeper is cut off until the new fork has its block, so that no round sees the fork point as the head.
       proxy.fail = (r) => r.method === "eth_getLogs";
+      proxy.drop = () => true;
       expect(await chain.node.rpc("evm_revert", [snapshot])).to.equal(true);
       const [admin] = await chain.d.ethers.getSigners();
       await (await admin!.sendTransaction({ to: Wallet.createRandom().address, value: 1n })).wait();
+      proxy.drop = () => false;
       await waitFor("the reorg rolled back, and the round failed", async () => (await keeper.metric("keeper_reorgs_total")) >= 1 && (await keeper.metric("keeper_failed_rounds")) >= 1, 120_000);
       proxy.fail = () => false;
       expect(await settled(chain.d, keeper, name, await provider.getBlockNumber()), "the ghost is evicted from memory").to.equal(before);
@@ -180,11 +183,10 @@ for (const client of NODE_CLIENTS) describe(`keeper faults (${client}, fault pro
       expect(accounts, "the ghost is gone from SQLite").to.not.include(ghost.address);
       expect(accounts).to.include(chain.counterparty.address);
 
-      const { victim } = await openAndCrash(chain.d, chain.counterparty, "ETH");
-      const crashBlock = await provider.getBlockNumber();
+      const { victim, crashBlock } = await openAndCrash(chain.d, chain.counterparty, "ETH");
       await waitFor("the ETH victim liquidated", async () => (await liquidations(chain.d, victim)).length === 1, 120_000);
       const [at] = await liquidationBlocks(chain.d, victim);
-      expect(at! - crashBlock).to.be.at.most(2);
+      expect(at! - crashBlock!).to.be.at.most(2);
       // The crash may also push an earlier test's ETH victim back under MM: every account this keeper liquidated
       // counts, each once.
       const mine = async () => (await chain.d.vault.queryFilter(chain.d.vault.filters.Liquidated(), startBlock, "latest")).filter((e) => (e as unknown as { args: { liquidator: string } }).args.liquidator === chain.keepers[0]!.address);

@@ -69,22 +69,32 @@ export interface Child {
 
 const children = new Set<Child>();
 
-// Whatever happens to the test runner, no child outlives it.
-process.once("exit", () => {
+// Whatever happens to the test runner, no child outlives it (children run in their own process groups, which a
+// signal to the runner does not reach).
+const killChildren = () => {
   for (const child of children) {
     try {
       process.kill(-child.process.pid!, "SIGKILL");
     } catch {}
   }
-});
+};
+process.once("exit", killChildren);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 
 function startChild(args: string[], env: NodeJS.ProcessEnv, logName: string): Child {
   const log = join(workDir, logName);
   const out = createWriteStream(log);
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Neither pipe ends the file: it is ended once both streams are drained ("close"), and `exited` resolves when the
+  // file is written, so a test that reads the log after the exit sees its last line.
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => out.end(() => resolve(code))));
   const handle: Child = {
     process: child,
     log,
@@ -102,8 +112,9 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, logName: string): Ch
         await exited;
         clearTimeout(timer);
       }
+      const code = await exited; // an exited child's log is complete only once its streams are drained
       children.delete(handle);
-      return child.exitCode;
+      return code;
     },
   };
   children.add(handle);
@@ -363,12 +374,14 @@ export async function openAndCrash(d: Deployment, counterparty: Wallet, symbol: 
   const drop = (0.65 * m) / (1 - m) + 0.08;
   /** Submits the oracle move (the caller mines and waits when automine is off; `overrides`: e.g. its fees). */
   const crash = async (overrides: Record<string, unknown> = {}) =>
-    d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n, overrides) as Promise<{ wait(): Promise<unknown> }>;
+    d.feed(symbol).setAnswer((price * BigInt(Math.round((1 - drop) * 1e6))) / 10n ** 6n / 10n ** 10n, overrides) as Promise<{ wait(): Promise<{ blockNumber: number }> }>;
+  let crashBlock: number | null = null;
   if (options.crash !== false) {
-    await (await crash()).wait();
-    if (!(await d.vault.isLiquidatable(victim.address))) throw new Error("the victim is not under maintenance margin");
+    crashBlock = (await (await crash()).wait()).blockNumber;
+    // Read at the crash's block: a running keeper may have liquidated the victim by the time "latest" is read.
+    if (!(await d.vault.isLiquidatable(victim.address, { blockTag: crashBlock }))) throw new Error("the victim is not under maintenance margin");
   }
-  return { victim: victim.address, crash };
+  return { victim: victim.address, crash, crashBlock };
 }
 
 

@@ -99,6 +99,22 @@ describe("keeper loop: faults that used to stop liquidations", function () {
     expect(await skipped(metrics, "dry-run"), "decided to send once the RPC answers").to.equal(1);
   });
 
+  it("a transient answer is tried again at the next poll even when no new block comes (a quiet chain)", async () => {
+    const { keeper, metrics, state, crash, vaultAddress, alice } = await setup();
+    await keeper.tick();
+    await crash();
+    state.fault = (r) => callTo(r, vaultAddress) || r.method === "eth_estimateGas";
+    const first = await keeper.tick();
+    expect(first.atRisk).to.deep.equal([alice]);
+    expect(await skipped(metrics, "rpc-error")).to.equal(1);
+    state.fault = null;
+    const again = await keeper.tick();
+    expect(again.block, "the same block").to.equal(first.block);
+    expect(await skipped(metrics, "dry-run"), "decided at the same block").to.equal(1);
+    const idle = await keeper.tick();
+    expect(idle.evaluated, "nothing left to redo: the next poll only follows what is in flight").to.equal(false);
+  });
+
   it("a definite answer marks the account, and the mark expires after markExpiryBlocks blocks", async () => {
     const { keeper, metrics, crash } = await setup();
     await keeper.tick();
