@@ -99,7 +99,8 @@ export function startKeeperRun(configPath: string, privateKey: string, logFile: 
 }
 
 /**
- * The keeper's `keeper_last_block_processed` gauge from its Prometheus endpoint, or null when the endpoint does
+ * The keeper's `keeper_last_block_evaluated` gauge from its Prometheus endpoint (the last block whose round has
+ * finished, liquidations sent: indexed alone is not enough to mine the next block), or null when the endpoint does
  * not answer or does not have it.
  *
  * @param metricsUrl e.g. `http://127.0.0.1:9464/metrics`.
@@ -108,7 +109,7 @@ export async function keeperLastBlock(metricsUrl: string): Promise<number | null
   try {
     const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) });
     if (!response.ok) return null;
-    const match = /^keeper_last_block_processed(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$/m.exec(await response.text());
+    const match = /^keeper_last_block_evaluated(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$/m.exec(await response.text());
     return match === null ? null : Number(match[1]);
   } catch {
     return null;

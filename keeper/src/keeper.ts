@@ -334,6 +334,7 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     lastBlock = blockNumber;
     lastBlockAt = Date.now();
     updateLag();
+    metrics.lastBlockEvaluated.set(Number(blockNumber));
     metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
     if (result.atRisk.length > 0 || result.reevaluated > 0) {
       logger.debug({ block: Number(blockNumber), reevaluated: result.reevaluated, atRisk: result.atRisk.length, sent: result.sent }, "block processed");

@@ -11,6 +11,7 @@ export interface KeeperMetrics {
   lastBlockProcessed: Gauge;
   /** Unix time (s) at which the last block was processed; the stale-block watchdog reads it. */
   lastBlockProcessedTime: Gauge;
+  lastBlockEvaluated: Gauge;
   /** The chain head seen at the last poll. */
   chainHead: Gauge;
   /** Indexing rounds that failed, by error name. */
@@ -76,6 +77,7 @@ export function createMetrics(parameters: CreateMetricsParameters = {}): KeeperM
     registry,
     lastBlockProcessed: new Gauge({ name: "keeper_last_block_processed", help: "Last block whose vault logs are all applied.", registers }),
     lastBlockProcessedTime: new Gauge({ name: "keeper_last_block_processed_timestamp_seconds", help: "Unix time at which the last block was processed.", registers }),
+    lastBlockEvaluated: new Gauge({ name: "keeper_last_block_evaluated", help: "Last block whose round (evaluate, plan, send) has finished.", registers }),
     chainHead: new Gauge({ name: "keeper_chain_head", help: "Chain head at the last poll.", registers }),
     indexerErrors: new Counter({ name: "keeper_indexer_errors_total", help: "Indexing rounds that failed.", labelNames: ["error"], registers }),
     reorgs: new Counter({ name: "keeper_reorgs_total", help: "Chain reorganisations rolled back.", registers }),

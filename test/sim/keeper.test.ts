@@ -27,8 +27,8 @@ describe("sim/keeper", () => {
     expect(readFileSync(file, "utf8")).to.not.match(/0x[0-9a-f]{64}/i);
   });
 
-  it("reads keeper_last_block_processed from the Prometheus text, and null without it", async () => {
-    let body = "# HELP keeper_last_block_processed Last block.\n# TYPE keeper_last_block_processed gauge\nkeeper_last_block_processed 1234\n";
+  it("reads keeper_last_block_evaluated from the Prometheus text, and null without it", async () => {
+    let body = "keeper_last_block_processed 1300\n# HELP keeper_last_block_evaluated Last block.\n# TYPE keeper_last_block_evaluated gauge\nkeeper_last_block_evaluated 1234\n";
     const server = createServer((_, response) => response.end(body));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
