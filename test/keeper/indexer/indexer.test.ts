@@ -107,6 +107,17 @@ async function setup() {
   return { deployed, vault };
 }
 
+/** Indexes to the head (the fork point), then two blocks of alice's cash, then drops them; returns the fork point. */
+async function indexTwoBlocksThenDropThem(indexer: ReturnType<typeof createIndexer>, { vault, alice }: Deployed): Promise<number> {
+  const forkPoint = (await indexer.sync()).checkpoint!;
+  const snapshot = await connection.provider.request({ method: "evm_snapshot", params: [] });
+  await vault.harnessSetCash(alice.address, wad(5));
+  await vault.harnessSetCash(alice.address, wad(6));
+  await indexer.sync();
+  await connection.provider.request({ method: "evm_revert", params: [snapshot] });
+  return forkPoint;
+}
+
 function indexerFor(store: KeeperStore, vault: Address, options: { chunkSize?: number; reorgWindow?: number } = {}) {
   return createIndexer({ client, store, vault, startBlock: 0, chunkSize: options.chunkSize ?? 7, reorgWindow: options.reorgWindow ?? 12 });
 }
@@ -221,12 +232,7 @@ describe("keeper indexer (in-process)", () => {
     const { vault: v, alice } = deployed;
     const store = openStore({ path: ":memory:", vault, chainId: 31337 });
     const indexer = indexerFor(store, vault);
-    const forkPoint = (await indexer.sync()).checkpoint!;
-    const snapshot = await connection.provider.request({ method: "evm_snapshot", params: [] });
-    await v.harnessSetCash(alice.address, wad(5));
-    await v.harnessSetCash(alice.address, wad(6));
-    await indexer.sync();
-    await connection.provider.request({ method: "evm_revert", params: [snapshot] });
+    const forkPoint = await indexTwoBlocksThenDropThem(indexer, deployed);
     await v.harnessSetCash(alice.address, wad(7));
     const result = await indexer.sync();
     expect(result.reorgedTo).to.equal(forkPoint);
@@ -249,13 +255,8 @@ describe("keeper indexer (in-process)", () => {
       }),
     }) as PublicClient;
     const indexer = createIndexer({ client: flaky, store, vault, startBlock: 0, chunkSize: 1 });
-    const forkPoint = (await indexer.sync()).checkpoint!;
-    const snapshot = await connection.provider.request({ method: "evm_snapshot", params: [] });
-    await v.harnessSetCash(alice.address, wad(5));
-    await v.harnessSetCash(alice.address, wad(6));
-    await indexer.sync();
+    const forkPoint = await indexTwoBlocksThenDropThem(indexer, deployed);
     // The new chain changes alice, then bob; the read of bob's block fails after the rollback and alice's chunk.
-    await connection.provider.request({ method: "evm_revert", params: [snapshot] });
     await v.harnessSetCash(alice.address, wad(7));
     await v.harnessSetCash(bob.address, wad(8));
     failFrom = forkPoint + 2;
