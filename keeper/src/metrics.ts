@@ -11,6 +11,7 @@ export interface KeeperMetrics {
   lastBlockProcessed: Gauge;
   /** Unix time (s) at which the last block was processed; the stale-block watchdog reads it. */
   lastBlockProcessedTime: Gauge;
+  /** The last block whose round (evaluate, plan, send) has finished: its liquidations are out. */
   lastBlockEvaluated: Gauge;
   /** The chain head seen at the last poll. */
   chainHead: Gauge;

@@ -339,7 +339,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     async send({ account: target, fraction, gas: gasLimit, fees, blockNumber }) {
       // A broadcast that fails after the journal entry keeps the transaction in flight: the node may have it (a
       // timeout), so the account is not tried again; `onBlock` broadcasts it again when the node lacks it (its nonce
-      // would otherwise be a gap that later liquidations wait behind).
+      // would otherwise be a gap that later liquidations wait behind). Only a node's outright refusal drops it.
       let created: PendingLiquidation | null = null;
       const { hash, nonce } = await signAndSend({ account: target, fraction, gas: gasLimit, fees }, (signed, signedNonce) => {
         const pending: PendingLiquidation = { account: target, fraction, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
