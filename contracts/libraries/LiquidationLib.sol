@@ -194,7 +194,8 @@ library LiquidationLib {
         uint256 f = fraction == 0 ? 0 : e < 0 ? WAD : fraction < pl.maxFraction ? fraction : pl.maxFraction;
         // A request that would leave a remainder under the dust threshold takes the whole portfolio: a liquidator
         // cannot trim an account into dust that no keeper can liquidate at a profit (the remainder rounds down, as
-        // in `maxFraction`; below the close factor the remainder is never dust, so this only raises such requests).
+        // in `maxFraction`; a close factor under the whole book leaves no dust, so this only raises requests when
+        // the close factor is the whole book, e.g. an account that cannot pay a full bonus).
         if (f != 0 && f < WAD && gross * (WAD - f) / WAD < params.dustThreshold) f = WAD;
         pl.fraction = f;
         if (f == 0) {
