@@ -53,8 +53,10 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
     solidity: {
       profiles: {
+        // CI's profile replays one fixed seed: a run fails only because the code changed, never by the draw. The
+        // nightly profile draws a new seed each run to explore; a counterexample it finds becomes a regression test.
         default: {
-          fuzz: { runs: 256 },
+          fuzz: { runs: 256, seed: "0x5eed" },
           invariant: { runs: 256, depth: 50, failOnRevert: false },
         },
         nightly: {
