@@ -17,9 +17,7 @@
  * receipt request is "unknown", never "not mined".
  */
 import {
-  BaseError,
   encodeFunctionData,
-  RpcError as NodeRpcError,
   keccak256,
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
@@ -126,16 +124,6 @@ export interface Sender {
    * @returns The liquidations settled at this check (the keeper learns from a revert or more gas used than estimated).
    */
   onBlock(blockNumber: bigint, baseFeePerGas?: bigint | null): Promise<SettledLiquidation[]>;
-}
-
-/**
- * Whether the node answered a broadcast by refusing these bytes (a JSON-RPC error: fees under the base fee, funds,
- * a nonce already used by another transaction in its pool): they are not out. "Nonce too low" is not a refusal of
- * this kind: an earlier broadcast whose answer was lost may have been mined since.
- */
-export function isRefusal(error: unknown): boolean {
-  if (!(error instanceof BaseError) || error.walk((e) => e instanceof NodeRpcError) === null) return false;
-  return !/nonce too low|already known|known transaction|already imported/i.test(error.message);
 }
 
 /** How many times signed bytes are broadcast before a transport failure is given up on. */
@@ -339,11 +327,9 @@ export function createSender(parameters: CreateSenderParameters): Sender {
     async send({ account: target, fraction, gas: gasLimit, fees, blockNumber }) {
       // A broadcast that fails after the journal entry keeps the transaction in flight: the node may have it (a
       // timeout), so the account is not tried again; `onBlock` broadcasts it again when the node lacks it (its nonce
-      // would otherwise be a gap that later liquidations wait behind). Only a node's outright refusal drops it.
-      let created: PendingLiquidation | null = null;
+      // would otherwise be a gap that later liquidations wait behind).
       const { hash, nonce } = await signAndSend({ account: target, fraction, gas: gasLimit, fees }, (signed, signedNonce) => {
         const pending: PendingLiquidation = { account: target, fraction, nonce: signedNonce, gas: gasLimit, fees, hashes: [signed], sentAtBlock: blockNumber, sentAt: Date.now() };
-        created = pending;
         inFlight.set(target, pending);
         try {
           record(pending);
@@ -351,19 +337,6 @@ export function createSender(parameters: CreateSenderParameters): Sender {
           // Broadcast anyway: the transaction is followed in memory; only a restart would lose track of it.
           logger.error({ err: error, account: target, hash: signed, nonce: signedNonce }, "cannot journal the liquidation; it is followed in memory only");
         }
-      }).catch((error: unknown) => {
-        const refusedTx = created as PendingLiquidation | null;
-        if (refusedTx !== null && inFlight.get(target) === refusedTx && isRefusal(error)) {
-          // The node refused these bytes: nothing is out. Left in flight, the account would never be tried again and
-          // its nonce would be a gap every later liquidation waits behind. The nonce is counted from the node again.
-          inFlight.delete(target);
-          try {
-            journal?.settleLiquidationTransaction(account.address, refusedTx.nonce, "dropped");
-          } catch (journalError) {
-            logger.error({ err: journalError, account: target, nonce: refusedTx.nonce }, "cannot journal a refused liquidation; a restart drops it once its nonce is taken");
-          }
-        }
-        throw error;
       });
       metrics.liquidationsSent.inc();
       logger.info({ account: target, hash, nonce, fraction: fraction.toString(), maxFeePerGas: fees.maxFeePerGas.toString() }, "liquidation sent");

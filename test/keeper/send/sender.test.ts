@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromHex, keccak256, parseGwei, toHex, TransactionNotFoundError, TransactionReceiptNotFoundError, TransactionRejectedRpcError, type Address, type Hex, type PublicClient } from "viem";
+import { fromHex, keccak256, parseGwei, toHex, TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { parseConfig } from "../../../keeper/src/config/loadConfig.js";
@@ -17,7 +17,7 @@ const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78
 
 /** A chain double: records every transaction sent; receipts and the mined nonce are set by the test. */
 function fakeChain() {
-  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0, poolLost: false, minMaxFeePerGas: 0n, refuse: null as string | null };
+  const chain = { minedNonce: 0, nextNonce: 0, receiptsFail: false, broadcastFails: false, pendingCountReads: 0, poolLost: false, minMaxFeePerGas: 0n };
   // Signs into readable bytes, so that the test sees each transaction's nonce and fees.
   const account = {
     ...privateKeyToAccount(KEY),
@@ -32,8 +32,6 @@ function fakeChain() {
     chain: { id: 31337 },
     async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
       if (chain.broadcastFails) throw new Error("request timed out");
-      // The node's JSON-RPC answer refusing the transaction, as viem reports it.
-      if (chain.refuse !== null) throw new TransactionRejectedRpcError(new Error(chain.refuse));
       const tx = JSON.parse(fromHex(serializedTransaction, "string")) as { nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string };
       if (BigInt(tx.maxFeePerGas) < chain.minMaxFeePerGas) throw new Error("max fee per gas less than block base fee");
       const hash = keccak256(serializedTransaction);
@@ -271,29 +269,6 @@ describe("keeper sender", () => {
     expect(recorded!.hashes).to.have.length(1);
     expect(sender.isPending(ALICE)).to.equal(true);
     store.close();
-  });
-
-  it("a broadcast the node refuses is not left in flight: the account can be tried again, and its nonce is reused", async () => {
-    const store = openStore({ path: ":memory:", vault: VAULT, chainId: 31337 });
-    const fake = fakeChain();
-    const sender = makeSender(fake, {}, store);
-    const fees: Fees = { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") };
-    fake.chain.refuse = "insufficient funds for gas * price + value";
-    const error = await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 10n }).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(TransactionRejectedRpcError);
-    expect(sender.isPending(ALICE), "nothing is out").to.equal(false);
-    expect(store.liquidationTransactions()[0]!.status).to.equal("dropped");
-    fake.chain.refuse = null;
-    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees, blockNumber: 11n });
-    expect(fake.sent.map((t) => t.nonce), "the refused nonce is used again, no gap").to.deep.equal([0]);
-  });
-
-  it("a 'nonce too low' answer keeps the transaction in flight (a lost answer to an accepted broadcast, since mined)", async () => {
-    const fake = fakeChain();
-    const sender = makeSender(fake, {});
-    fake.chain.refuse = "nonce too low";
-    await sender.send({ account: ALICE, fraction, gas: 500_000n, fees: { maxFeePerGas: parseGwei("20"), maxPriorityFeePerGas: parseGwei("1") }, blockNumber: 10n }).catch(() => undefined);
-    expect(sender.isPending(ALICE)).to.equal(true);
   });
 
   it("counts nonces locally: the node's pending count is read once, not per transaction", async () => {
