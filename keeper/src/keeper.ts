@@ -172,9 +172,13 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
   /**
    * Whether the last evaluated round left work that the next poll must redo even on the same block: a candidate
    * with a transient answer (no RPC answer, a missing price, a failed send, an unexpected error), candidates deferred
-   * by the round budget, or a degraded round. On a quiet chain the next block may be minutes away.
+   * by the round budget, a degraded round, or a failed round. On a quiet chain the next block may be minutes away.
+   * At most `RETRIES_PER_BLOCK` times per block: a cause that does not clear (a feed that stays stale, a revert the
+   * keeper cannot decode) must not turn every poll into a full round.
    */
   let retry = false;
+  let retriesAtBlock = 0;
+  const RETRIES_PER_BLOCK = 3;
   /** The transient skip reasons worth another attempt at the same block (a fee cap or a low balance waits for one). */
   const RETRY_AT_SAME_BLOCK = new Set(["rpc-error", "incomplete-prices"]);
 
@@ -312,18 +316,23 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
     const empty = { evaluated: false, reevaluated: 0, decidedInBigint: 0, atRisk: [], sent: 0, degraded: false };
     if (sync.checkpoint === null) return { block: null, ...empty };
     const blockNumber = BigInt(sync.checkpoint);
-    const unchanged = lastBlock === blockNumber && pending.touched.size === 0 && !pending.full && !retry;
+    const again = lastBlock === blockNumber;
+    const unchanged = again && pending.touched.size === 0 && !pending.full && !(retry && retriesAtBlock < RETRIES_PER_BLOCK);
     if (unchanged) {
       if (sender) learn(await sender.onBlock(blockNumber, lastBaseFee));
       lastBlockAt = Date.now();
       metrics.lastBlockProcessedTime.set(Math.floor(lastBlockAt / 1000));
       return { block: blockNumber, ...empty };
     }
+    retriesAtBlock = again ? retriesAtBlock + 1 : 0;
     const block = await client.getBlock({ blockNumber });
     lastBaseFee = block.baseFeePerGas;
     let round: Awaited<ReturnType<typeof evaluatePlanSend>>;
     try {
       round = await evaluatePlanSend(blockNumber, block, started);
+    } catch (error) {
+      retry = true; // a failed retry round on an evaluated block would otherwise read as "unchanged"
+      throw error;
     } finally {
       // What is in flight is followed whatever happened to the other steps (receipts counted, stuck ones replaced):
       // a failing evaluation must not leave a liquidation stuck under a risen base fee.
@@ -387,22 +396,22 @@ export function createKeeper(parameters: CreateKeeperParameters): Keeper {
       queue.push(targets);
     };
     let evaluated: Awaited<ReturnType<typeof view.evaluate>>;
+    let atRisk: ReturnType<typeof view.atRisk>;
     try {
       evaluated = await view.evaluate(pending, r, ctx, prices, { onNearest: launch });
+      if (evaluated.evicted > 0) logger.warn({ evicted: evaluated.evicted }, "reorg: accounts the store no longer has were evicted");
+      pending.touched = new Set();
+      pending.full = pending.evict = false;
+      atRisk = view.atRisk();
+      metrics.accountsTracked.set(view.size);
+      metrics.atRiskAccounts.set(atRisk.length);
+      metrics.unpricedAccounts.set(view.unpriced);
+      launch();
     } catch (error) {
       await queue.done(); // the candidates already launched finish first: no send outlives its round
       throw error;
     }
-    const { reevaluated, decidedInBigint, evicted } = evaluated;
-    if (evicted > 0) logger.warn({ evicted }, "reorg: accounts the store no longer has were evicted");
-    pending.touched = new Set();
-    pending.full = pending.evict = false;
-
-    const atRisk = view.atRisk();
-    metrics.accountsTracked.set(view.size);
-    metrics.atRiskAccounts.set(atRisk.length);
-    metrics.unpricedAccounts.set(view.unpriced);
-    launch();
+    const { reevaluated, decidedInBigint } = evaluated;
     const { sent, deferred } = await queue.done();
     if (tried.size > 0) metrics.deferredCandidates.set(deferred);
     if (deferred > 0 || degraded) retry = true;

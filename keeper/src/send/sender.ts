@@ -254,7 +254,7 @@ export function createSender(parameters: CreateSenderParameters): Sender {
         return;
       } catch (error) {
         // The node already has these bytes (a repeat after a lost answer, or a broadcast again): they are out.
-        if (/already known|known transaction|already imported/i.test(String((error as Error).message))) return;
+        if (/already ?known|known transaction|already imported/i.test(String((error as Error).message))) return;
         if (attempt >= BROADCAST_ATTEMPTS || !(error instanceof HttpRequestError || error instanceof TimeoutError)) throw error;
       }
     }

@@ -101,6 +101,18 @@ describe("keeper loop: faults that used to stop liquidations", function () {
     expect(idle.evaluated, "nothing left to redo: the next poll only follows what is in flight").to.equal(false);
   });
 
+  it("a cause that does not clear is retried at most 3 times on one block, then again at the next block", async () => {
+    const { keeper, metrics, state, crash, vaultAddress } = await setup();
+    await keeper.tick();
+    await crash();
+    state.fault = (r) => callTo(r, vaultAddress) || r.method === "eth_estimateGas";
+    for (let i = 0; i < 6; i++) await keeper.tick();
+    expect(await skipped(metrics, "rpc-error"), "the round, then 3 retries").to.equal(4);
+    await networkHelpers.mine(1);
+    await keeper.tick();
+    expect(await skipped(metrics, "rpc-error"), "a new block: tried again").to.equal(5);
+  });
+
   it("a definite answer marks the account, and the mark expires after markExpiryBlocks blocks", async () => {
     const { keeper, metrics, crash } = await setup();
     await keeper.tick();
